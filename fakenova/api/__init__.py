@@ -1,0 +1,1 @@
+"""The HTTP layer: blueprints for each service and the one place errors become fault bodies."""

@@ -1,0 +1,132 @@
+"""Keystone v3, as much as clients need: version documents and password tokens."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, g, request
+
+from ..domain.identity import PasswordAuth, issue_token
+from ..domain.model import Project, Token, User
+from ..domain.state import stable_id
+from ..errors import BadRequest
+from .common import cloud
+from .faults import json_response
+
+bp = Blueprint("identity", __name__, url_prefix="/identity")
+
+REGION = "RegionOne"
+_MALFORMED = ("Expecting to find {} in request body. The server could not comply with the "
+              "request since it is either malformed or otherwise incorrect. The client is "
+              "assumed to be in error.")
+
+
+def _v3_doc() -> dict[str, Any]:
+    return {"id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
+            "links": [{"rel": "self", "href": f"{request.host_url}identity/v3/"}],
+            "media-types": [{"base": "application/json",
+                             "type": "application/vnd.openstack.identity-v3+json"}]}
+
+
+@bp.get("")
+@bp.get("/")
+def versions() -> Response:
+    return json_response({"versions": {"values": [_v3_doc()]}}, 300)
+
+
+@bp.get("/v3")
+@bp.get("/v3/")
+def version_v3() -> Response:
+    return json_response({"version": _v3_doc()})
+
+
+def _field(container: Any, key: str, where: str) -> Any:
+    if not isinstance(container, dict) or key not in container:
+        raise BadRequest(_MALFORMED.format(where))
+    return container[key]
+
+
+def _mapping(container: Any, key: str, where: str) -> dict[str, Any]:
+    value = _field(container, key, where)
+    if not isinstance(value, dict):
+        raise BadRequest(_MALFORMED.format(where))
+    return value
+
+
+def _domain_ref(entity: dict[str, Any]) -> str | None:
+    domain = entity.get("domain")
+    if not isinstance(domain, dict):
+        return None
+    return domain.get("id") or domain.get("name")
+
+
+def _password_auth(body: Any) -> PasswordAuth:
+    auth = _mapping(body, "auth", "auth")
+    identity = _mapping(auth, "identity", "identity")
+    methods = _field(identity, "methods", "methods")
+    if not isinstance(methods, list) or "password" not in methods:
+        raise BadRequest("Unsupported authentication method; fakenova accepts password.")
+    user = _mapping(_mapping(identity, "password", "password"), "user", "user")
+    project = _mapping(_mapping(auth, "scope", "scope"), "project", "project")
+    return PasswordAuth(
+        password=str(_field(user, "password", "password")),
+        user_id=user.get("id"),
+        user_name=user.get("name"),
+        user_domain=_domain_ref(user),
+        project_id=project.get("id"),
+        project_name=project.get("name"),
+        project_domain=_domain_ref(project),
+    )
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def catalog(project_id: str) -> list[dict[str, Any]]:
+    base = request.host_url.rstrip("/")
+    services = [
+        ("identity", "keystone", f"{base}/identity"),
+        ("compute", "nova", f"{base}/compute/v2.1"),
+        ("volumev3", "cinderv3", f"{base}/volume/v3/{project_id}"),
+        ("block-storage", "cinder", f"{base}/volume/v3/{project_id}"),
+    ]
+    return [
+        {"id": stable_id("service", service_type), "type": service_type, "name": name,
+         "endpoints": [{"id": stable_id("endpoint", f"{service_type}:{interface}"),
+                        "interface": interface, "region": REGION, "region_id": REGION,
+                        "url": url}
+                       for interface in ("public", "internal", "admin")]}
+        for service_type, name, url in services
+    ]
+
+
+def _token_body(token: Token, user: User, project: Project) -> dict[str, Any]:
+    domain = {"id": "default", "name": "Default"}
+    return {"token": {
+        "methods": ["password"],
+        "user": {"id": user.id, "name": user.name, "domain": domain,
+                 "password_expires_at": None},
+        "audit_ids": [stable_id("audit", token.id)[:22]],
+        "expires_at": _timestamp(token.expires_at),
+        "issued_at": _timestamp(token.issued_at),
+        "project": {"id": project.id, "name": project.name, "domain": domain},
+        "is_domain": False,
+        "roles": [{"id": stable_id("role", role), "name": role}
+                  for role in sorted(token.context.roles)],
+        "catalog": catalog(project.id),
+    }}
+
+
+@bp.post("/v3/auth/tokens")
+def create_token() -> Response:
+    """Password authentication scoped to a project: 201, the token in X-Subject-Token."""
+    try:
+        body = json.loads(g.body or b"null")
+    except ValueError as error:
+        raise BadRequest(_MALFORMED.format("auth")) from error
+    token, user, project = issue_token(cloud().state, _password_auth(body))
+    return json_response(_token_body(token, user, project), 201,
+                         headers={"X-Subject-Token": token.id})

@@ -1,0 +1,106 @@
+"""``/servers/{server_id}/os-volume_attachments``: parse, validate, call the domain, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, request
+
+from ..domain import attachments
+from ..domain.model import BlockDeviceMapping
+from ..microversion import APIVersion, v
+from .common import cloud, context
+from .faults import json_response
+
+bp = Blueprint("volume_attachments", __name__,
+               url_prefix="/servers/<server_id>/os-volume_attachments")
+
+
+def _version() -> APIVersion:
+    return g.version
+
+
+def _validated_body(operation: str) -> dict[str, Any]:
+    cloud().validators.validate_body(f"volume_attachments.{operation}", _version(), g.json_body)
+    return g.json_body["volumeAttachment"]
+
+
+def render_attachment(bdm: BlockDeviceMapping, version: APIVersion) -> dict[str, Any]:
+    """One attachment as list and show give it at this microversion."""
+    item: dict[str, Any] = {}
+    if version < v("2.89"):
+        item["id"] = bdm.volume_id
+    item["volumeId"] = bdm.volume_id
+    item["serverId"] = bdm.server_id
+    if bdm.device_name:
+        item["device"] = bdm.device_name
+    if version >= v("2.70"):
+        item["tag"] = bdm.tag
+    if version >= v("2.79"):
+        item["delete_on_termination"] = bdm.delete_on_termination
+    if version >= v("2.89"):
+        item["attachment_id"] = bdm.attachment_id
+        item["bdm_uuid"] = bdm.uuid
+    return item
+
+
+def _accepted() -> Response:
+    return Response(b"", status=202, content_type="application/json")
+
+
+@bp.get("")
+def index(server_id: str) -> Response:
+    """List a server's volume attachments; limit and offset page over all its disks."""
+    query = cloud().validators.validate_query("volume_attachments.list", _version(),
+                                              request.args.to_dict(flat=False))
+    limit = int(query["limit"][-1]) if "limit" in query else None
+    offset = int(query["offset"][-1]) if "offset" in query else 0
+    bdms = attachments.list_attachments(cloud().state, context(), server_id, _version(),
+                                        limit=limit, offset=offset)
+    return json_response({"volumeAttachments": [render_attachment(b, _version()) for b in bdms]})
+
+
+@bp.get("/<volume_id>")
+def show(server_id: str, volume_id: str) -> Response:
+    """Show one attachment, addressed by the volume id."""
+    bdm = attachments.show_attachment(cloud().state, context(), server_id, volume_id,
+                                      _version())
+    return json_response({"volumeAttachment": render_attachment(bdm, _version())})
+
+
+@bp.post("")
+def create(server_id: str) -> Response:
+    """Attach a volume: 200 with the reserved device up to 2.100, then 202 with no body."""
+    body = _validated_body("create")
+    requested_dot = body.get("delete_on_termination", False)
+    bdm = attachments.attach(
+        cloud().state, context(), server_id, body["volumeId"], _version(),
+        tag=body.get("tag"),
+        # Upstream stores the raw value in a boolean field: any string, "false" too, is true.
+        delete_on_termination=bool(requested_dot),
+    )
+    if _version() >= v("2.101"):
+        return Response(b"", status=202, content_type="text/html; charset=UTF-8")
+    assert bdm is not None
+    item: dict[str, Any] = {"id": body["volumeId"], "serverId": server_id,
+                            "volumeId": body["volumeId"], "device": bdm.device_name}
+    if _version() >= v("2.70"):
+        item["tag"] = body.get("tag")
+    if _version() >= v("2.79"):
+        item["delete_on_termination"] = requested_dot
+    return json_response({"volumeAttachment": item})
+
+
+@bp.put("/<volume_id>")
+def update(server_id: str, volume_id: str) -> Response:
+    """Update delete_on_termination (2.85+), or swap the volume (admin only)."""
+    body = _validated_body("update")
+    attachments.update(cloud().state, context(), server_id, volume_id, body, _version())
+    return _accepted()
+
+
+@bp.delete("/<volume_id>")
+def delete(server_id: str, volume_id: str) -> Response:
+    """Detach a volume; the attachment stays listed until the detach completes."""
+    attachments.detach(cloud().state, context(), server_id, volume_id, _version())
+    return _accepted()

@@ -1,0 +1,186 @@
+"""The records the fake cloud keeps. Plain dataclasses; the rules live on ``State``."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+ROLE_IMPLIES = {"admin": "member", "member": "reader"}
+
+# Server vm_states from which attach and detach are allowed (compute API's check_instance_state).
+ATTACH_VM_STATES = frozenset(
+    {"active", "paused", "stopped", "resized", "soft-delete", "shelved", "shelved_offloaded"}
+)
+SWAP_VM_STATES = frozenset({"active", "paused", "resized"})
+SHELVED_VM_STATES = frozenset({"shelved", "shelved_offloaded"})
+
+# What the compute API shows as ``status`` for each vm_state.
+VM_STATE_STATUS = {
+    "active": "ACTIVE",
+    "building": "BUILD",
+    "paused": "PAUSED",
+    "suspended": "SUSPENDED",
+    "stopped": "SHUTOFF",
+    "rescued": "RESCUE",
+    "resized": "VERIFY_RESIZE",
+    "soft-delete": "SOFT_DELETED",
+    "deleted": "DELETED",
+    "error": "ERROR",
+    "shelved": "SHELVED",
+    "shelved_offloaded": "SHELVED_OFFLOADED",
+}
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def expand_roles(roles: set[str] | frozenset[str]) -> frozenset[str]:
+    """Keystone's implied roles: admin implies member, member implies reader."""
+    expanded = set(roles)
+    for role in roles:
+        implied = ROLE_IMPLIES.get(role)
+        while implied:
+            expanded.add(implied)
+            implied = ROLE_IMPLIES.get(implied)
+    return frozenset(expanded)
+
+
+@dataclass
+class Project:
+    id: str
+    name: str
+    domain_id: str = "default"
+
+
+@dataclass
+class User:
+    id: str
+    name: str
+    password: str
+    domain_id: str = "default"
+    # project id -> role names as assigned (implied roles are added when a token is issued)
+    roles: dict[str, set[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who is asking: what a validated token stands for."""
+
+    user_id: str
+    project_id: str
+    roles: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.roles
+
+
+@dataclass
+class Token:
+    id: str
+    context: Context
+    issued_at: datetime
+    expires_at: datetime
+
+
+@dataclass
+class BlockDeviceMapping:
+    """Nova's record of one disk of a server; a volume attachment is one with a volume_id."""
+
+    uuid: str
+    server_id: str
+    volume_id: str | None
+    device_name: str | None
+    boot_index: int | None = None
+    attachment_id: str | None = None
+    tag: str | None = None
+    delete_on_termination: bool = False
+    source_type: str = "volume"
+    destination_type: str = "volume"
+
+    @property
+    def is_root(self) -> bool:
+        return self.boot_index == 0
+
+
+@dataclass
+class Server:
+    id: str
+    name: str
+    project_id: str
+    user_id: str
+    vm_state: str = "active"
+    task_state: str | None = None
+    locked: bool = False
+    launched_at: str | None = None
+    image_ref: str = ""
+    flavor_ref: str = "1"
+    host: str | None = "compute-0"
+    created: str = field(default_factory=now_iso)
+    updated: str = field(default_factory=now_iso)
+    metadata: dict[str, str] = field(default_factory=dict)
+    bdms: list[BlockDeviceMapping] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return VM_STATE_STATUS.get(self.vm_state, self.vm_state.upper())
+
+    @property
+    def boots_from_volume(self) -> bool:
+        return not self.image_ref
+
+    def volume_bdm(self, volume_id: str) -> BlockDeviceMapping | None:
+        return next((b for b in self.bdms if b.volume_id == volume_id), None)
+
+
+@dataclass
+class VolumeAttachment:
+    """Cinder's record of one attachment of a volume to a server."""
+
+    id: str
+    volume_id: str
+    server_id: str
+    status: str = "reserved"  # reserved -> attaching -> attached
+    device: str | None = None
+    host_name: str | None = None
+    attached_at: str | None = None
+
+
+@dataclass
+class Volume:
+    id: str
+    name: str | None
+    project_id: str
+    user_id: str
+    size: int = 1
+    status: str = "available"
+    multiattach: bool = False
+    bootable: bool = False
+    migration_status: str | None = None
+    availability_zone: str = "nova"
+    volume_type: str = "lvmdriver-1"
+    description: str | None = None
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    attachments: list[VolumeAttachment] = field(default_factory=list)
+
+    @property
+    def attach_status(self) -> str:
+        statuses = {a.status for a in self.attachments}
+        if "attached" in statuses:
+            return "attached"
+        if "attaching" in statuses:
+            return "attaching"
+        if "reserved" in statuses:
+            return "reserved"
+        return "detached"
+
+    def attachment_for(self, server_id: str) -> VolumeAttachment | None:
+        return next((a for a in self.attachments if a.server_id == server_id), None)

@@ -1,0 +1,325 @@
+"""The whole cloud's state, its one lock, seeding, and lookups shared by the operations."""
+
+from __future__ import annotations
+
+import functools
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from ..errors import NotFound
+from .clock import Clock, ClockMode
+from .model import (
+    VM_STATE_STATUS,
+    BlockDeviceMapping,
+    Context,
+    Project,
+    Server,
+    Token,
+    User,
+    Volume,
+    VolumeAttachment,
+    new_id,
+    now_iso,
+)
+
+_ID_NAMESPACE = uuid.UUID("5b6f3a52-3f1e-4c5e-9a57-6e6f76610000")
+_STATUS_VM_STATE = {status: vm_state for vm_state, status in VM_STATE_STATUS.items()}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def stable_id(kind: str, name: str) -> str:
+    """Keystone-style id (32 hex digits) that stays the same across resets and restarts."""
+    return uuid.uuid5(_ID_NAMESPACE, f"{kind}:{name}").hex
+
+
+class State:
+    """Everything the fake cloud knows, guarded by one re-entrant lock."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.lock = threading.RLock()
+        self.clock = clock or Clock()
+        self.projects: dict[str, Project] = {}
+        self.users: dict[str, User] = {}
+        self.tokens: dict[str, Token] = {}
+        self.servers: dict[str, Server] = {}
+        self.volumes: dict[str, Volume] = {}
+
+    @contextmanager
+    def transaction(self) -> Iterator[State]:
+        """Hold the lock, with every due transition applied before and after."""
+        with self.lock:
+            self.clock.run_due()
+            yield self
+            self.clock.run_due()
+
+    def clear(self) -> None:
+        """Forget servers, volumes and pending transitions; identity and tokens stay."""
+        with self.lock:
+            self.clock.clear()
+            self.servers.clear()
+            self.volumes.clear()
+
+    def set_clock_mode(self, mode: ClockMode) -> None:
+        with self.lock:
+            self.clock.mode = mode
+
+    # -- identity seeding -------------------------------------------------------------
+
+    def add_project(self, name: str, id: str | None = None, domain_id: str = "default") -> Project:
+        with self.lock:
+            project = Project(id=id or stable_id("project", name), name=name, domain_id=domain_id)
+            self.projects[project.id] = project
+            return project
+
+    def add_user(
+        self,
+        name: str,
+        password: str,
+        roles: dict[str, list[str]] | None = None,
+        id: str | None = None,
+        domain_id: str = "default",
+    ) -> User:
+        """Add a user; ``roles`` maps a project (name or id) to the role names it holds there."""
+        with self.lock:
+            user = User(id=id or stable_id("user", name), name=name, password=password,
+                        domain_id=domain_id)
+            for project_ref, role_names in (roles or {}).items():
+                user.roles[self.find_project(project_ref).id] = set(role_names)
+            self.users[user.id] = user
+            return user
+
+    def find_project(self, ref: str) -> Project:
+        project = self.projects.get(ref) or next(
+            (p for p in self.projects.values() if p.name == ref), None
+        )
+        if project is None:
+            raise NotFound(f"Could not find project: {ref}.")
+        return project
+
+    def find_user(self, ref: str) -> User:
+        user = self.users.get(ref) or next((u for u in self.users.values() if u.name == ref), None)
+        if user is None:
+            raise NotFound(f"Could not find user: {ref}.")
+        return user
+
+    def _owner(self, project: str | None) -> tuple[str, str]:
+        """The project id and a user id of that project, for seeded resources."""
+        project_obj = self.find_project(project or "demo")
+        user = next(
+            (u for u in self.users.values() if project_obj.id in u.roles),
+            None,
+        )
+        return project_obj.id, user.id if user else stable_id("user", "seed")
+
+    # -- compute and volume seeding ---------------------------------------------------
+
+    def add_server(
+        self,
+        name: str,
+        project: str | None = None,
+        id: str | None = None,
+        status: str = "ACTIVE",
+        task_state: str | None = None,
+        locked: bool = False,
+        launched: bool | None = None,
+        image: str | None = "cirros-0.6.3-x86_64-disk",
+        boot_volume: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> Server:
+        """Seed a server; ``status`` is an API status (``SHUTOFF``) or a vm_state (``stopped``).
+
+        With ``boot_volume`` (a volume name or id) the server boots from that volume, which is
+        attached as its root disk ``/dev/vda``.
+        """
+        with self.transaction():
+            vm_state = _STATUS_VM_STATE.get(status.upper(), status.lower())
+            project_id, user_id = self._owner(project)
+            server = Server(
+                id=id or new_id(),
+                name=name,
+                project_id=project_id,
+                user_id=user_id,
+                vm_state=vm_state,
+                task_state=task_state,
+                locked=locked,
+                image_ref="" if boot_volume else (image or ""),
+            )
+            if launched if launched is not None else vm_state not in ("building", "error"):
+                server.launched_at = now_iso()
+            if boot_volume:
+                volume = self.find_volume(boot_volume)
+                self._bind(server, volume, "/dev/vda", boot_index=0,
+                           delete_on_termination=False, legacy=False)
+            else:
+                server.bdms.append(
+                    BlockDeviceMapping(uuid=new_id(), server_id=server.id, volume_id=None,
+                                       device_name="/dev/vda", boot_index=0,
+                                       source_type="image", destination_type="local")
+                )
+            self.servers[server.id] = server
+            return server
+
+    def add_volume(
+        self,
+        name: str | None = None,
+        project: str | None = None,
+        id: str | None = None,
+        size: int = 1,
+        status: str = "available",
+        multiattach: bool = False,
+        bootable: bool = False,
+        migration_status: str | None = None,
+    ) -> Volume:
+        with self.transaction():
+            project_id, user_id = self._owner(project)
+            volume = Volume(
+                id=id or new_id(),
+                name=name,
+                project_id=project_id,
+                user_id=user_id,
+                size=size,
+                status=status,
+                multiattach=multiattach,
+                bootable=bootable,
+                migration_status=migration_status,
+            )
+            self.volumes[volume.id] = volume
+            return volume
+
+    def add_attachment(
+        self,
+        server: str,
+        volume: str,
+        device: str | None = None,
+        tag: str | None = None,
+        delete_on_termination: bool = False,
+        legacy: bool = False,
+    ) -> BlockDeviceMapping:
+        """Seed a completed attachment; ``legacy`` leaves out the Cinder attachment id.
+
+        Without ``device`` the next free libvirt name is given (none on a shelved_offloaded
+        server, as upstream).
+        """
+        with self.transaction():
+            server_obj = self.find_server(server)
+            volume_obj = self.find_volume(volume)
+            if device is None and server_obj.vm_state != "shelved_offloaded":
+                device = next_device_name(server_obj)
+            return self._bind(server_obj, volume_obj, device, boot_index=None,
+                              delete_on_termination=delete_on_termination, legacy=legacy, tag=tag)
+
+    def _bind(
+        self,
+        server: Server,
+        volume: Volume,
+        device: str | None,
+        *,
+        boot_index: int | None,
+        delete_on_termination: bool,
+        legacy: bool,
+        tag: str | None = None,
+    ) -> BlockDeviceMapping:
+        attachment = VolumeAttachment(
+            id=new_id(), volume_id=volume.id, server_id=server.id, status="attached",
+            device=device, host_name=server.host if device else None, attached_at=now_iso(),
+        )
+        volume.attachments.append(attachment)
+        volume.status = "in-use"
+        if boot_index == 0:
+            volume.bootable = True
+        bdm = BlockDeviceMapping(
+            uuid=new_id(), server_id=server.id, volume_id=volume.id, device_name=device,
+            boot_index=boot_index, attachment_id=None if legacy else attachment.id, tag=tag,
+            delete_on_termination=delete_on_termination,
+        )
+        server.bdms.append(bdm)
+        return bdm
+
+    # -- lookups ---------------------------------------------------------------------
+
+    def find_server(self, ref: str) -> Server:
+        """A server by id or name, for seeding (no visibility rules)."""
+        server = self.servers.get(ref) or next(
+            (s for s in self.servers.values() if s.name == ref), None
+        )
+        if server is None:
+            raise NotFound(f"Instance {ref} could not be found.")
+        return server
+
+    def find_volume(self, ref: str) -> Volume:
+        """A volume by id or name, for seeding (no visibility rules)."""
+        volume = self.volumes.get(ref) or next(
+            (v for v in self.volumes.values() if v.name == ref), None
+        )
+        if volume is None:
+            raise NotFound(f"Volume {ref} could not be found.")
+        return volume
+
+    def visible_server(self, ctx: Context, server_id: str) -> Server:
+        """Nova's instance lookup: project-scoped unless admin; a miss is a 404."""
+        server = self.servers.get(server_id)
+        if server is None or (not ctx.is_admin and server.project_id != ctx.project_id):
+            raise NotFound(f"Instance {server_id} could not be found.")
+        return server
+
+    def visible_volume(self, ctx: Context, volume_id: str) -> Volume | None:
+        """Cinder's volume lookup as the caller: project-scoped unless admin."""
+        volume = self.volumes.get(volume_id)
+        if volume is None or (not ctx.is_admin and volume.project_id != ctx.project_id):
+            return None
+        return volume
+
+    def bdms_of_volume(self, volume_id: str) -> list[BlockDeviceMapping]:
+        return [b for s in self.servers.values() for b in s.bdms if b.volume_id == volume_id]
+
+    def snapshot(self) -> dict[str, Any]:
+        """A deep, JSON-ready copy of servers, volumes and attachments."""
+        from dataclasses import asdict
+
+        with self.transaction():
+            return {
+                "servers": [
+                    {**asdict(s), "status": s.status} for s in self.servers.values()
+                ],
+                "volumes": [
+                    {**asdict(v), "attach_status": v.attach_status} for v in self.volumes.values()
+                ],
+            }
+
+
+def locked(
+    operation: Callable[Concatenate[State, P], R],
+) -> Callable[Concatenate[State, P], R]:
+    """Run a state operation inside ``State.transaction()``."""
+
+    @functools.wraps(operation)
+    def wrapper(state: State, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with state.transaction():
+            return operation(state, *args, **kwargs)
+
+    return wrapper
+
+
+def device_letters(index: int) -> str:
+    """0 -> a, 25 -> z, 26 -> aa, as block device names count."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("a") + remainder) + letters
+    return letters
+
+
+def next_device_name(server: Server, prefix: str = "/dev/vd") -> str:
+    """The next free disk name on the virtio bus, as a libvirt compute host picks it."""
+    used = {b.device_name[len(prefix):] for b in server.bdms
+            if b.device_name and b.device_name.startswith(prefix)}
+    index = 0
+    while device_letters(index) in used:
+        index += 1
+    return prefix + device_letters(index)
