@@ -1,0 +1,69 @@
+"""The ``fakenova`` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+
+from . import __version__
+from .app import create_app
+from .domain.clock import CLOCK_MODES
+from .fixtures import FixtureError
+from .server import FakenovaServer, ServerError
+
+_EXAMPLES = """\
+examples:
+  fakenova serve                          the demo cloud on http://127.0.0.1:8774
+  fakenova serve --port 0                 on a free port (the first line says which)
+  fakenova serve --fixture my-cloud.yaml  your own servers and volumes instead
+  fakenova serve --clock immediate        transitions done before each answer
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fakenova", description="A fake OpenStack cloud for testing Nova volume attachments.",
+        epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"fakenova {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser(
+        "serve", help="serve the fake cloud over HTTP", epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=int, default=8774, help="port (default: 8774; 0 = any)")
+    serve.add_argument("--fixture", action="append", default=[], metavar="FILE",
+                       help="YAML or JSON fixture to load (repeatable; default: the demo cloud)")
+    serve.add_argument("--clock", choices=CLOCK_MODES, default="timed",
+                       help="how state transitions advance (default: timed)")
+    serve.add_argument("--step", type=float, default=1.0, metavar="SECONDS",
+                       help="seconds one transition takes with --clock timed (default: 1)")
+    serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(args: argparse.Namespace) -> int:
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    try:
+        app = create_app(args.fixture or ["demo"], clock=args.clock, step=args.step)
+        server = FakenovaServer(app, args.host, args.port)
+    except (FixtureError, ServerError) as error:
+        print(f"fakenova: {error}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    print(f"fakenova listening on {server.url}", flush=True)
+    server.serve_forever()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return serve(args)
