@@ -30,6 +30,8 @@ class Clock:
         self._manual_time = 0.0
         self._pending: list[tuple[float, int, Callable[[], None]]] = []
         self._sequence = itertools.count()
+        # While a due transition runs, the time it was due: what it schedules counts from there.
+        self._running_since: float | None = None
 
     def now(self) -> float:
         if self.mode == "manual":
@@ -47,13 +49,18 @@ class Clock:
     def schedule(self, action: Callable[[], None], steps: float = 1) -> None:
         """Run ``action`` once ``steps`` transition times have passed."""
         delay = 0.0 if self.mode == "immediate" else self.step * steps
-        heapq.heappush(self._pending, (self.now() + delay, next(self._sequence), action))
+        start = self.now() if self._running_since is None else self._running_since
+        heapq.heappush(self._pending, (start + delay, next(self._sequence), action))
 
     def run_due(self) -> None:
         """Apply every transition that is due, in order; one may schedule the next."""
         while self._pending and self._pending[0][0] <= self.now():
-            _, _, action = heapq.heappop(self._pending)
-            action()
+            due, _, action = heapq.heappop(self._pending)
+            self._running_since = due
+            try:
+                action()
+            finally:
+                self._running_since = None
 
     def clear(self) -> None:
         self._pending.clear()
