@@ -52,11 +52,12 @@ def resolve(ref: str | Path) -> Path:
 def load(ref: str | Path) -> Fixture:
     path = resolve(ref)
     text = path.read_text(encoding="utf-8")
+    is_json = path.suffix == ".json"
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if is_json else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as error:
-        raise FixtureError(f"{path}: not valid {path.suffix.lstrip('.') or 'YAML'}: {error}") \
-            from error
+        kind = "JSON" if is_json else "YAML"
+        raise FixtureError(f"{path}: not valid {kind}: {error}") from error
     data = data or {}
     if not isinstance(data, dict):
         raise FixtureError(f"{path}: the top level must be a mapping of sections")

@@ -39,12 +39,15 @@ class Api:
 
     def token(self, user: str = "demo", password: str | None = None,
               project: str | None = None) -> str:
+        """A token scoped to ``project``, by default the first project the user has roles on."""
         key = f"{user}/{project}"
         if key not in self._tokens:
+            scope = ({"name": project, "domain": {"name": "Default"}} if project else
+                     {"id": next(iter(self.cloud.state.find_user(user).roles))})
             body = {"auth": {
                 "identity": {"methods": ["password"], "password": {"user": {
                     "name": user, "domain": {"name": "Default"}, "password": password or user}}},
-                "scope": {"project": {"name": project or user, "domain": {"name": "Default"}}}}}
+                "scope": {"project": scope}}}
             answer = self.client.post("/identity/v3/auth/tokens", json=body)
             assert answer.status_code == 201, answer.get_data(as_text=True)
             self._tokens[key] = answer.headers["X-Subject-Token"]

@@ -141,5 +141,5 @@ def _parse_body() -> Any:
         return None
     try:
         return json.loads(raw)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise BadRequest("Malformed request body") from error

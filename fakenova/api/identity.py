@@ -125,7 +125,7 @@ def create_token() -> Response:
     """Password authentication scoped to a project: 201, the token in X-Subject-Token."""
     try:
         body = json.loads(g.body or b"null")
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise BadRequest(_MALFORMED.format("auth")) from error
     token, user, project = issue_token(cloud().state, _password_auth(body))
     return json_response(_token_body(token, user, project), 201,
