@@ -174,3 +174,23 @@ class Validators:
 def default_validators() -> Validators:
     """The packaged schemas, loaded on first use and shared afterwards."""
     return Validators()
+
+
+def _keystone_message(error: jsonschema.ValidationError) -> str:
+    if not error.path:
+        return error.message
+    return f"Invalid input for field '{'/'.join(map(str, error.path))}': {error.message}"
+
+
+@functools.cache
+def _keystone_token_validator() -> Validator:
+    schema = json.loads(schemas_dir().joinpath("identity", "token_issue.json").read_text())
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(schema)
+
+
+def validate_token_request(auth: object) -> None:
+    """Keystone's schema check of the ``auth`` object of a token request."""
+    error = _first_error(_keystone_token_validator(), auth)
+    if error is not None:
+        raise BadRequest(_keystone_message(error))

@@ -12,6 +12,7 @@ from ..domain.identity import PasswordAuth, issue_token
 from ..domain.model import Project, Token, User
 from ..domain.state import stable_id
 from ..errors import BadRequest
+from ..validation import validate_token_request
 from .common import cloud
 from .faults import json_response
 
@@ -56,20 +57,31 @@ def _mapping(container: Any, key: str, where: str) -> dict[str, Any]:
 
 
 def _domain_ref(entity: dict[str, Any]) -> str | None:
-    domain = entity.get("domain")
-    if not isinstance(domain, dict):
-        return None
+    domain = entity.get("domain") or {}
     return domain.get("id") or domain.get("name")
 
 
+def _require_id_or_name(entity: dict[str, Any] | None, where: str) -> None:
+    if entity is not None and "id" not in entity and "name" not in entity:
+        raise BadRequest(f"Invalid input for field {where}: id or name must be present.")
+
+
 def _password_auth(body: Any) -> PasswordAuth:
+    """What a token request asks for, checked as Keystone checks it."""
     auth = _mapping(body, "auth", "auth")
-    identity = _mapping(auth, "identity", "identity")
-    methods = _field(identity, "methods", "methods")
-    if not isinstance(methods, list) or "password" not in methods:
+    validate_token_request(auth)
+    identity = auth["identity"]
+    user = identity.get("password", {}).get("user")
+    _require_id_or_name(user, "identity/password/user")
+    _require_id_or_name((user or {}).get("domain"), "identity/password/user/domain")
+    scope = auth.get("scope")
+    project = scope.get("project") if isinstance(scope, dict) else None
+    _require_id_or_name(project, "scope/project")
+    _require_id_or_name((project or {}).get("domain"), "scope/project/domain")
+    if "password" not in identity["methods"] or user is None:
         raise BadRequest("Unsupported authentication method; fakenova accepts password.")
-    user = _mapping(_mapping(identity, "password", "password"), "user", "user")
-    project = _mapping(_mapping(auth, "scope", "scope"), "project", "project")
+    if project is None:
+        raise BadRequest(_MALFORMED.format("scope.project"))
     return PasswordAuth(
         password=str(_field(user, "password", "password")),
         user_id=user.get("id"),
