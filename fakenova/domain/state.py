@@ -263,7 +263,8 @@ class State:
     def visible_server(self, ctx: Context, server_id: str) -> Server:
         """Nova's instance lookup: project-scoped unless admin; a miss is a 404."""
         server = self.servers.get(server_id)
-        if server is None or (not ctx.is_admin and server.project_id != ctx.project_id):
+        if (server is None or server.vm_state == "deleted"
+                or (not ctx.is_admin and server.project_id != ctx.project_id)):
             raise NotFound(f"Instance {server_id} could not be found.")
         return server
 
