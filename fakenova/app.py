@@ -18,7 +18,7 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     ``clock`` sets how state transitions advance (``immediate``, ``timed`` with ``step``
     seconds a transition, or ``manual``); pass ``cloud`` to serve an existing one.
     """
-    from .api import common, compute, control, faults, identity
+    from .api import common, compute, control, faults, identity, volume
 
     app = Flask("fakenova")
     app.extensions["fakenova"] = cloud or Cloud(fixtures, clock=clock, step=step)
@@ -27,5 +27,6 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     faults.register(app)
     app.register_blueprint(identity.bp)
     compute.register(app)
+    app.register_blueprint(volume.bp)
     app.register_blueprint(control.bp)
     return app

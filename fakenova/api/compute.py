@@ -11,7 +11,7 @@ from werkzeug.routing import BaseConverter
 
 from ..errors import BadRequest, UnsupportedMediaType
 from ..microversion import MAX_VERSION, MIN_VERSION, compute_version
-from . import volume_attachments
+from . import servers, volume_attachments
 from .common import context
 from .faults import json_response
 
@@ -21,6 +21,7 @@ _METHODS_WITH_BODY = ("POST", "PUT")
 versions_bp = Blueprint("compute_versions", __name__, url_prefix="/compute")
 api_bp = Blueprint("compute_api", __name__)
 api_bp.register_blueprint(volume_attachments.bp)
+api_bp.register_blueprint(servers.bp)
 
 
 class ProjectIdConverter(BaseConverter):

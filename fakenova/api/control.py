@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
+from ..errors import BadRequest
 from .common import cloud
 from .faults import json_response
 
@@ -21,3 +22,19 @@ def reset() -> Response:
 def state() -> Response:
     """Every server, volume and attachment, as JSON."""
     return json_response(cloud().state.snapshot())
+
+
+@bp.post("/clock")
+def clock() -> Response:
+    """Move a manual clock: ``{"advance": seconds}``; answers the clock's new time."""
+    body = request.get_json(silent=True)
+    seconds = body.get("advance") if isinstance(body, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise BadRequest('Expected {"advance": <seconds>}')
+    state = cloud().state
+    with state.transaction():
+        try:
+            now = state.clock.advance(seconds)
+        except ValueError as error:
+            raise BadRequest(str(error)) from error
+    return json_response({"mode": state.clock.mode, "now": now, "pending": state.clock.pending})

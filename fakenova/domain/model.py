@@ -122,6 +122,8 @@ class Server:
     image_ref: str = ""
     flavor_ref: str = "1"
     host: str | None = "compute-0"
+    power_state: int = 1  # 0 no state, 1 running, 4 shutdown
+    description: str | None = None
     created: str = field(default_factory=now_iso)
     updated: str = field(default_factory=now_iso)
     metadata: dict[str, str] = field(default_factory=dict)

@@ -27,6 +27,8 @@ from .model import (
 
 _ID_NAMESPACE = uuid.UUID("5b6f3a52-3f1e-4c5e-9a57-6e6f76610000")
 _STATUS_VM_STATE = {status: vm_state for vm_state, status in VM_STATE_STATUS.items()}
+_POWER_STATES = {"building": 0, "stopped": 4, "shelved": 4, "shelved_offloaded": 4,
+                 "paused": 3, "suspended": 7, "error": 0}
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -151,6 +153,9 @@ class State:
             )
             if launched if launched is not None else vm_state not in ("building", "error"):
                 server.launched_at = now_iso()
+            server.power_state = _POWER_STATES.get(vm_state, 1)
+            if vm_state == "shelved_offloaded":
+                server.host = None
             if boot_volume:
                 volume = self.find_volume(boot_volume)
                 self._bind(server, volume, "/dev/vda", boot_index=0,

@@ -1,0 +1,284 @@
+"""Nova servers, as far as attachments need them: create, delete and the actions that
+change what attachments may do. Transitions go through the clock, as on a real cloud."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from .attachments import settle_volume_status
+from .model import (
+    BlockDeviceMapping,
+    Context,
+    Server,
+    Volume,
+    VolumeAttachment,
+    new_id,
+    now_iso,
+)
+from .state import State, locked, next_device_name
+from .volumes import begin_create_volume
+
+_SOFT_REBOOT_STATES = frozenset({"active"})
+_HARD_REBOOT_STATES = frozenset({"active", "stopped", "paused", "suspended", "error"})
+# action -> (vm_states it is allowed from, task_state while it runs)
+_ACTIONS: dict[str, tuple[frozenset[str], str]] = {
+    "stop": (frozenset({"active", "error"}), "powering-off"),
+    "start": (frozenset({"stopped"}), "powering-on"),
+    "shelve": (frozenset({"active", "stopped", "paused", "suspended"}), "shelving"),
+    "shelveOffload": (frozenset({"shelved"}), "shelving_offloading"),
+    "unshelve": (frozenset({"shelved", "shelved_offloaded"}), "unshelving"),
+}
+_POLICY = "os_compute_api:servers:"
+
+
+@dataclass(frozen=True)
+class BlockDeviceRequest:
+    """One entry of block_device_mapping_v2 in a server create request."""
+
+    boot_index: int | None
+    source_type: str
+    destination_type: str
+    uuid: str | None = None
+    volume_size: int | None = None
+    delete_on_termination: bool = False
+    device_name: str | None = None
+    tag: str | None = None
+
+
+def _authorize(ctx: Context, rule: str, server: Server | None, role: str = "member") -> None:
+    if ctx.is_admin:
+        return
+    if role in ctx.roles and (server is None or server.project_id == ctx.project_id):
+        return
+    raise Forbidden(f"Policy doesn't allow {_POLICY}{rule} to be performed.")
+
+
+def _check_state(server: Server, action: str, vm_states: frozenset[str]) -> None:
+    if server.vm_state not in vm_states:
+        raise Conflict(f"Cannot '{action}' instance {server.id} while it is in vm_state "
+                       f"{server.vm_state}")
+    if server.task_state is not None:
+        raise Conflict(f"Cannot '{action}' instance {server.id} while it is in task_state "
+                       f"{server.task_state}")
+
+
+def _check_lock(ctx: Context, server: Server) -> None:
+    if server.locked and not ctx.is_admin:
+        raise Conflict(f"Instance {server.id} is locked")
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+@locked
+def get_server(state: State, ctx: Context, server_id: str) -> Server:
+    server = state.visible_server(ctx, server_id)
+    _authorize(ctx, "show", server, role="reader")
+    return server
+
+
+@locked
+def list_servers(state: State, ctx: Context, all_projects: bool = False,
+                 name: str | None = None, status: str | None = None) -> list[Server]:
+    """Servers the caller may see, oldest first; ``name`` is a regular-expression search."""
+    _authorize(ctx, "index", None, role="reader")
+    everyone = all_projects and ctx.is_admin
+    servers = [s for s in state.servers.values()
+               if s.vm_state != "deleted" and (everyone or s.project_id == ctx.project_id)]
+    if name is not None:
+        try:
+            pattern = re.compile(name)
+        except re.error:
+            return []
+        servers = [s for s in servers if pattern.search(s.name)]
+    if status is not None:
+        servers = [s for s in servers if s.status == status.upper()]
+    return servers
+
+
+# -- create and delete -----------------------------------------------------------------
+
+
+@locked
+def create_server(state: State, ctx: Context, name: str, image_ref: str | None,
+                  flavor_ref: str, block_devices: list[BlockDeviceRequest],
+                  metadata: dict[str, str] | None = None, description: str | None = None,
+                  ) -> Server:
+    """Create a server in BUILD; it goes ACTIVE after one clock step."""
+    _authorize(ctx, "create", None)
+    root_request = next((b for b in block_devices if b.boot_index == 0), None)
+    boot_from_volume = root_request is not None and root_request.destination_type == "volume"
+    if not image_ref and not boot_from_volume:
+        raise BadRequest("Block Device Mapping is Invalid: Boot sequence for the instance and "
+                         "image/block device mapping combination is not valid.")
+    existing = _volumes_to_attach(state, ctx, block_devices)
+
+    server = Server(id=new_id(), name=name, project_id=ctx.project_id, user_id=ctx.user_id,
+                    vm_state="building", task_state="scheduling", host=None,
+                    image_ref="" if boot_from_volume else (image_ref or ""),
+                    flavor_ref=flavor_ref, metadata=dict(metadata or {}),
+                    description=description)
+    server.power_state = 0
+    if not boot_from_volume:
+        server.bdms.append(_image_root(server))
+    for request in block_devices:
+        if request.destination_type != "volume":
+            continue
+        volume = existing.get(id(request)) or begin_create_volume(
+            state, ctx, size=request.volume_size or 1, name="", bootable=(
+                request.source_type == "image"), image_ref=request.uuid
+            if request.source_type == "image" else None)
+        _reserve_for_boot(state, server, volume, request)
+    state.servers[server.id] = server
+
+    def spawned() -> None:
+        if server.vm_state != "building" or state.servers.get(server.id) is not server:
+            return
+        server.vm_state, server.task_state, server.power_state = "active", None, 1
+        server.host = "compute-0"
+        server.launched_at = server.updated = now_iso()
+        for bdm in server.bdms:
+            volume = state.volumes.get(bdm.volume_id or "")
+            attachment = volume.attachment_for(server.id) if volume else None
+            if volume and attachment:
+                attachment.status, attachment.attached_at = "attached", now_iso()
+                attachment.host_name = server.host
+                volume.status = "in-use"
+
+    state.clock.schedule(spawned)
+    return server
+
+
+def _image_root(server: Server) -> BlockDeviceMapping:
+    return BlockDeviceMapping(uuid=new_id(), server_id=server.id, volume_id=None,
+                              device_name="/dev/vda", boot_index=0, source_type="image",
+                              destination_type="local")
+
+
+def _volumes_to_attach(state: State, ctx: Context,
+                       block_devices: list[BlockDeviceRequest]) -> dict[int, Volume]:
+    """The existing volumes a create request names, checked before anything is made."""
+    found: dict[int, Volume] = {}
+    for request in block_devices:
+        if request.source_type != "volume":
+            continue
+        volume = state.visible_volume(ctx, request.uuid or "")
+        if volume is None:
+            raise BadRequest(f"Block Device Mapping is Invalid: failed to get volume "
+                             f"{request.uuid}.")
+        if volume.status != "available" and not (volume.multiattach and
+                                                 volume.status == "in-use"):
+            raise BadRequest(f"Block Device Mapping is Invalid: Volume {volume.id} status must "
+                             f"be available or downloading to reserve, but the current status "
+                             f"is {volume.status}.")
+        found[id(request)] = volume
+    return found
+
+
+def _reserve_for_boot(state: State, server: Server, volume: Volume,
+                      request: BlockDeviceRequest) -> None:
+    device = "/dev/vda" if request.boot_index == 0 else next_device_name(server)
+    attachment = VolumeAttachment(id=new_id(), volume_id=volume.id, server_id=server.id,
+                                  status="reserved", device=device)
+    volume.attachments.append(attachment)
+    if volume.status != "creating":
+        volume.status = "reserved"
+    server.bdms.append(BlockDeviceMapping(
+        uuid=new_id(), server_id=server.id, volume_id=volume.id, device_name=device,
+        boot_index=request.boot_index, attachment_id=attachment.id, tag=request.tag,
+        delete_on_termination=request.delete_on_termination))
+
+
+@locked
+def delete_server(state: State, ctx: Context, server_id: str) -> None:
+    """Delete: volumes are freed, those marked delete_on_termination deleted."""
+    server = state.visible_server(ctx, server_id)
+    _authorize(ctx, "delete", server)
+    _check_lock(ctx, server)
+    server.task_state = "deleting"
+
+    def deleted() -> None:
+        if state.servers.get(server.id) is not server:
+            return
+        for bdm in server.bdms:
+            volume = state.volumes.get(bdm.volume_id or "")
+            if volume is None:
+                continue
+            volume.attachments = [a for a in volume.attachments if a.server_id != server.id]
+            if bdm.delete_on_termination:
+                del state.volumes[volume.id]
+            else:
+                settle_volume_status(volume)
+        server.bdms.clear()
+        del state.servers[server.id]
+
+    state.clock.schedule(deleted)
+
+
+# -- actions ---------------------------------------------------------------------------
+
+
+@locked
+def server_action(state: State, ctx: Context, server_id: str, action: str,
+                  reboot_type: str = "SOFT") -> None:
+    """One of stop, start, reboot, shelve, shelveOffload, unshelve, lock, unlock."""
+    server = state.visible_server(ctx, server_id)
+    policy_names = {"stop": "stop", "start": "start", "reboot": "reboot", "lock": "lock",
+                    "unlock": "unlock", "shelve": "shelve", "shelveOffload": "shelve_offload",
+                    "unshelve": "unshelve"}
+    if action not in policy_names:
+        raise NotFound("The resource could not be found.")
+    _authorize(ctx, policy_names[action], server)
+    if action in ("lock", "unlock"):
+        server.locked = action == "lock"
+        return
+    _check_lock(ctx, server)
+    if action == "reboot":
+        allowed = _HARD_REBOOT_STATES if reboot_type == "HARD" else _SOFT_REBOOT_STATES
+        _check_state(server, "reboot", allowed)
+        server.task_state = "rebooting_hard" if reboot_type == "HARD" else "rebooting"
+        state.clock.schedule(lambda: _finish(server, "active", power_state=1))
+        return
+    vm_states, task_state = _ACTIONS[action]
+    _check_state(server, action, vm_states)
+    server.task_state = task_state
+    if action == "stop":
+        state.clock.schedule(lambda: _finish(server, "stopped", power_state=4))
+    elif action == "start":
+        state.clock.schedule(lambda: _finish(server, "active", power_state=1))
+    elif action == "shelve":
+        # devstack offloads at once (shelved_offload_time = 0)
+        def shelved() -> None:
+            _finish(server, "shelved", power_state=4, task_state="shelving_offloading")
+            state.clock.schedule(lambda: _offload(server))
+        state.clock.schedule(shelved)
+    elif action == "shelveOffload":
+        state.clock.schedule(lambda: _offload(server))
+    elif action == "unshelve":
+        state.clock.schedule(lambda: _unshelve(state, server))
+
+
+def _finish(server: Server, vm_state: str, power_state: int,
+            task_state: str | None = None) -> None:
+    server.vm_state, server.task_state, server.power_state = vm_state, task_state, power_state
+    server.updated = now_iso()
+
+
+def _offload(server: Server) -> None:
+    _finish(server, "shelved_offloaded", power_state=4)
+    server.host = None
+
+
+def _unshelve(state: State, server: Server) -> None:
+    """Back on a host: volumes attached while offloaded get their device names now."""
+    server.host = "compute-0"
+    for bdm in server.bdms:
+        if bdm.volume_id and bdm.device_name is None:
+            bdm.device_name = next_device_name(server)
+            volume = state.volumes.get(bdm.volume_id)
+            attachment = volume.attachment_for(server.id) if volume else None
+            if attachment is not None:
+                attachment.device, attachment.host_name = bdm.device_name, server.host
+    _finish(server, "active", power_state=1)
