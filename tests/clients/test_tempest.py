@@ -1,0 +1,86 @@
+"""tempest.lib's ServersClient, which checks every answer against tempest's own schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from tempest.lib import auth
+from tempest.lib import exceptions as tempest_exc
+from tempest.lib.services.compute import base_compute_client
+from tempest.lib.services.compute.servers_client import ServersClient
+
+from fakenova.microversion import APIVersion
+
+from .conftest import Live
+
+# Every microversion where tempest's attachment schemas change, and the newest it knows.
+VERSIONS = [None, "2.1", "2.19", "2.20", "2.49", "2.60", "2.70", "2.79", "2.85", "2.89",
+            "2.100"]
+
+
+@pytest.fixture
+def microversion(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """tempest sets its compute microversion in a module global; restore it afterwards."""
+    before = base_compute_client.COMPUTE_MICROVERSION
+    base_compute_client.COMPUTE_MICROVERSION = request.param
+    yield request.param
+    base_compute_client.COMPUTE_MICROVERSION = before
+
+
+def servers_client(live: Live, user: str = "demo") -> ServersClient:
+    credentials = auth.KeystoneV3Credentials(
+        username=user, password=user, project_name=user, user_domain_name="Default",
+        project_domain_name="Default")
+    provider = auth.KeystoneV3AuthProvider(credentials, f"{live.auth_url}/v3")
+    return ServersClient(provider, "compute", "RegionOne")
+
+
+@pytest.mark.parametrize("microversion", VERSIONS, indirect=True)
+def test_every_attachment_call_passes_tempests_schemas(live: Live,
+                                                       microversion: str | None) -> None:
+    state = live.cloud.state
+    server = state.add_server("vm")
+    volume = state.add_volume("data")
+    client = servers_client(live)
+    attached = client.attach_volume(server.id, volumeId=volume.id)["volumeAttachment"]
+    assert attached["device"] == "/dev/vdb"
+    listed = client.list_volume_attachments(server.id)["volumeAttachments"]
+    assert [a["volumeId"] for a in listed] == [volume.id]
+    shown = client.show_volume_attachment(server.id, volume.id)["volumeAttachment"]
+    assert shown["serverId"] == server.id
+    if microversion and APIVersion.parse(microversion) >= APIVersion(2, 85):
+        client.update_attached_volume(server.id, volume.id, volumeId=volume.id,
+                                      delete_on_termination=True)
+    live.wait_for_volume(volume.id, "in-use")
+    client.detach_volume(server.id, volume.id)
+
+
+@pytest.mark.parametrize("microversion", ["2.89"], indirect=True)
+@pytest.mark.parametrize(("setup", "call", "error"), [
+    ("missing-server", "attach", tempest_exc.NotFound),
+    ("locked", "attach", tempest_exc.Conflict),
+    ("attached-elsewhere", "attach", tempest_exc.BadRequest),
+    ("attached", "swap", tempest_exc.Forbidden),
+    ("free", "detach", tempest_exc.NotFound),
+])
+def test_errors_are_tempests_own_exceptions(live: Live, microversion: str, setup: str,
+                                            call: str, error: type[Exception]) -> None:
+    state = live.cloud.state
+    server = state.add_server("vm", locked=setup == "locked")
+    volume = state.add_volume("data")
+    other = state.add_volume("other")
+    if setup == "attached-elsewhere":
+        state.add_server("elsewhere")
+        state.add_attachment("elsewhere", "data")
+    if setup == "attached":
+        state.add_attachment("vm", "data")
+    server_id = "00000000-0000-4000-8000-000000000000" if setup == "missing-server" else server.id
+    client = servers_client(live)
+    calls = {
+        "attach": lambda: client.attach_volume(server_id, volumeId=volume.id),
+        "swap": lambda: client.update_attached_volume(server_id, volume.id, volumeId=other.id),
+        "detach": lambda: client.detach_volume(server_id, volume.id),
+    }
+    with pytest.raises(error):
+        calls[call]()
