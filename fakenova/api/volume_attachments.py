@@ -79,9 +79,9 @@ def create(server_id: str) -> Response:
         # Upstream stores the raw value in a boolean field: any string, "false" too, is true.
         delete_on_termination=bool(requested_dot),
     )
-    if _version() >= v("2.101"):
+    if bdm is None or _version() >= v("2.101"):
+        # webob's bare Response: no body, and its default content type
         return Response(b"", status=202, content_type="text/html; charset=UTF-8")
-    assert bdm is not None
     item: dict[str, Any] = {"id": body["volumeId"], "serverId": server_id,
                             "volumeId": body["volumeId"], "device": bdm.device_name}
     if _version() >= v("2.70"):
