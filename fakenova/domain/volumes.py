@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from ..errors import BadRequest, Forbidden, NotFound
+from ..validation import is_uuid_like
 from .model import Context, Volume, new_id, now_iso
 from .state import State, locked
 
 MULTIATTACH_TYPE = "multiattach"
+# The volume types a devstack cloud has (name -> id), plus one with multiattach enabled.
+VOLUME_TYPES = {
+    "__DEFAULT__": "5fed9d7c-401d-46e2-8e80-f30c70cb7e1d",
+    "lvmdriver-1": "9c3e1f6a-2b8d-4e57-a0c4-7d1b6e2f8a31",
+    MULTIATTACH_TYPE: "c7a2e5d9-4f1b-4a63-9e08-3b5d7f2c1e64",
+}
+AVAILABILITY_ZONES = ("nova",)
 _DELETABLE = ("available", "error", "error_restoring", "error_extending", "error_managing")
 
 
@@ -23,6 +31,16 @@ def _get(state: State, ctx: Context, volume_id: str) -> Volume:
     if volume is None:
         raise NotFound(f"Volume {volume_id} could not be found.")
     return volume
+
+
+def find_volume_type(ref: str) -> str:
+    """A volume type's name from its name or id, as Cinder's get_by_name_or_id."""
+    for name, type_id in VOLUME_TYPES.items():
+        if ref in (name, type_id):
+            return name
+    if is_uuid_like(ref):
+        raise NotFound(f"Volume type {ref} could not be found.")
+    raise NotFound(f"Volume type with name {ref} could not be found.")
 
 
 @locked
@@ -72,9 +90,13 @@ def begin_create_volume(state: State, ctx: Context, size: int, name: str | None,
 def create_volume(state: State, ctx: Context, size: int, name: str | None = None,
                   description: str | None = None, multiattach: bool = False,
                   volume_type: str | None = None, image_ref: str | None = None,
-                  metadata: dict[str, str] | None = None) -> Volume:
+                  metadata: dict[str, str] | None = None,
+                  availability_zone: str | None = None) -> Volume:
+    type_name = find_volume_type(volume_type) if volume_type else None
     _authorize(ctx, "create", None)
-    return begin_create_volume(state, ctx, size, name, description, multiattach, volume_type,
+    if availability_zone is not None and availability_zone not in AVAILABILITY_ZONES:
+        raise BadRequest(f"Availability zone '{availability_zone}' is invalid.")
+    return begin_create_volume(state, ctx, size, name, description, multiattach, type_name,
                                image_ref=image_ref, metadata=metadata)
 
 
@@ -84,6 +106,8 @@ def update_volume(state: State, ctx: Context, volume_id: str, name: str | None =
                   metadata: dict[str, str] | None = None) -> Volume:
     volume = _get(state, ctx, volume_id)
     _authorize(ctx, "update", volume)
+    if volume.status == "maintenance":
+        raise BadRequest("Invalid volume: The volume cannot be updated during maintenance.")
     if name is not None:
         volume.name = name
     if description is not None:
