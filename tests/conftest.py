@@ -109,10 +109,17 @@ def assert_fault(answer: TestResponse, status: int, key: str, message: str) -> N
     assert answer.get_json() == {key: {"code": status, "message": message}}
 
 
+@pytest.fixture(scope="session")
+def shared_app() -> Flask:
+    """One app for the session: building its URL map costs more than most tests."""
+    return create_app()
+
+
 @pytest.fixture
-def app() -> Iterator[Flask]:
-    """A fresh app with the default accounts and no servers or volumes."""
-    yield create_app()
+def app(shared_app: Flask) -> Iterator[Flask]:
+    """The app, reset: the default accounts and no servers or volumes."""
+    shared_app.extensions["fakenova"].reset()
+    yield shared_app
 
 
 @pytest.fixture

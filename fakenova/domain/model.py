@@ -31,6 +31,23 @@ VM_STATE_STATUS = {
     "shelved_offloaded": "SHELVED_OFFLOADED",
 }
 
+_REBOOT_TASKS = ("rebooting", "reboot_pending", "reboot_started")
+_HARD_REBOOT_TASKS = ("rebooting_hard", "reboot_pending_hard", "reboot_started_hard")
+_REBUILD_TASKS = ("rebuilding", "rebuild_block_device_mapping", "rebuild_spawning")
+_RESIZE_TASKS = ("resize_prep", "resize_migrating", "resize_migrated", "resize_finish")
+# Nova's API status when a task_state overrides the vm_state's own (common._STATE_MAP).
+TASK_STATUS: dict[str, dict[str, str]] = {
+    "active": {**dict.fromkeys(_REBOOT_TASKS, "REBOOT"),
+               **dict.fromkeys(_HARD_REBOOT_TASKS, "HARD_REBOOT"),
+               "updating_password": "PASSWORD", **dict.fromkeys(_REBUILD_TASKS, "REBUILD"),
+               "migrating": "MIGRATING", **dict.fromkeys(_RESIZE_TASKS, "RESIZE")},
+    "stopped": {**dict.fromkeys(_RESIZE_TASKS, "RESIZE"),
+                **dict.fromkeys(_REBUILD_TASKS, "REBUILD")},
+    "resized": {"resize_reverting": "REVERT_RESIZE"},
+    "paused": {"migrating": "MIGRATING"},
+    "error": dict.fromkeys(_REBUILD_TASKS, "REBUILD"),
+}
+
 
 def new_id() -> str:
     return str(uuid.uuid4())
@@ -131,7 +148,9 @@ class Server:
 
     @property
     def status(self) -> str:
-        return VM_STATE_STATUS.get(self.vm_state, self.vm_state.upper())
+        """The API's status: the vm_state's, unless the running task_state changes it."""
+        by_task = TASK_STATUS.get(self.vm_state, {})
+        return by_task.get(self.task_state or "", VM_STATE_STATUS.get(self.vm_state, "UNKNOWN"))
 
     @property
     def boots_from_volume(self) -> bool:

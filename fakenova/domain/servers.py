@@ -4,11 +4,15 @@ change what attachments may do. Transitions go through the clock, as on a real c
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from .attachments import settle_volume_status
+from .flavors import FLAVORS
 from .model import (
+    TASK_STATUS,
+    VM_STATE_STATUS,
     BlockDeviceMapping,
     Context,
     Server,
@@ -31,8 +35,17 @@ _ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "unshelve": (frozenset({"shelved", "shelved_offloaded"}), "unshelving"),
 }
 _POLICY = "os_compute_api:servers:"
-
-
+# action -> upstream's policy rule, and whether only an admin passes it (shelve_offload)
+_ACTION_POLICIES: dict[str, tuple[str, bool]] = {
+    "stop": (f"{_POLICY}stop", False),
+    "start": (f"{_POLICY}start", False),
+    "reboot": (f"{_POLICY}reboot", False),
+    "lock": ("os_compute_api:os-lock-server:lock", False),
+    "unlock": ("os_compute_api:os-lock-server:unlock", False),
+    "shelve": ("os_compute_api:os-shelve:shelve", False),
+    "shelveOffload": ("os_compute_api:os-shelve:shelve_offload", True),
+    "unshelve": ("os_compute_api:os-shelve:unshelve", False),
+}
 @dataclass(frozen=True)
 class BlockDeviceRequest:
     """One entry of block_device_mapping_v2 in a server create request."""
@@ -47,12 +60,33 @@ class BlockDeviceRequest:
     tag: str | None = None
 
 
-def _authorize(ctx: Context, rule: str, server: Server | None, role: str = "member") -> None:
+def _authorize(ctx: Context, rule: str, server: Server | None, role: str | None = "member",
+               ) -> None:
+    """``rule`` is the suffix of an os_compute_api:servers: rule, or a full rule name;
+    ``role`` None means only an admin passes."""
     if ctx.is_admin:
         return
-    if role in ctx.roles and (server is None or server.project_id == ctx.project_id):
+    if (role is not None and role in ctx.roles
+            and (server is None or server.project_id == ctx.project_id)):
         return
-    raise Forbidden(f"Policy doesn't allow {_POLICY}{rule} to be performed.")
+    name = rule if ":" in rule else f"{_POLICY}{rule}"
+    raise Forbidden(f"Policy doesn't allow {name} to be performed.")
+
+
+def states_for_statuses(statuses: Sequence[str]) -> tuple[set[str], set[str] | None]:
+    """The vm_states and task_states a ``status`` filter selects, as common.
+    task_and_vm_state_from_status maps them; task_states is None when any task_state goes
+    (some status asked for is a vm_state's own)."""
+    wanted = {status.upper() for status in statuses}
+    vm_states = {vm for vm, status in VM_STATE_STATUS.items() if status in wanted}
+    any_task = bool(vm_states)
+    task_states: set[str] = set()
+    for vm_state, tasks in TASK_STATUS.items():
+        for task_state, status in tasks.items():
+            if status in wanted:
+                vm_states.add(vm_state)
+                task_states.add(task_state)
+    return vm_states, None if any_task else task_states
 
 
 def _check_state(server: Server, action: str, vm_states: frozenset[str]) -> None:
@@ -81,20 +115,33 @@ def get_server(state: State, ctx: Context, server_id: str) -> Server:
 
 @locked
 def list_servers(state: State, ctx: Context, all_projects: bool = False,
-                 name: str | None = None, status: str | None = None) -> list[Server]:
-    """Servers the caller may see, oldest first; ``name`` is a regular-expression search."""
-    _authorize(ctx, "index", None, role="reader")
-    everyone = all_projects and ctx.is_admin
+                 name: str | None = None, status: str | Sequence[str] | None = None,
+                 detail: bool = False) -> list[Server]:
+    """Servers the caller may see, oldest first; ``name`` is a regular-expression search and
+    ``status`` one or more API statuses, matched as Nova matches them (ACTIVE takes in a
+    rebooting server, REBOOT only that one). ``detail`` names the policy rule checked."""
+    rule = "detail" if detail else "index"
+    _authorize(ctx, rule, None, role="reader")
+    task_states: set[str] | None = None
+    vm_states: set[str] | None = None
+    if status is not None:
+        vm_states, task_states = states_for_statuses([status] if isinstance(status, str)
+                                                     else status)
+        if vm_states == {"deleted"} and not ctx.is_admin:
+            raise Forbidden("Only administrators may list deleted instances")
+    if all_projects:
+        _authorize(ctx, f"{_POLICY}{rule}:get_all_tenants", None, role=None)
     servers = [s for s in state.servers.values()
-               if s.vm_state != "deleted" and (everyone or s.project_id == ctx.project_id)]
+               if s.vm_state != "deleted" and (all_projects or s.project_id == ctx.project_id)]
     if name is not None:
         try:
             pattern = re.compile(name)
         except re.error:
             return []
         servers = [s for s in servers if pattern.search(s.name)]
-    if status is not None:
-        servers = [s for s in servers if s.status == status.upper()]
+    if vm_states is not None:
+        servers = [s for s in servers if s.vm_state in vm_states
+                   and (task_states is None or s.task_state in task_states)]
     return servers
 
 
@@ -108,11 +155,18 @@ def create_server(state: State, ctx: Context, name: str, image_ref: str | None,
                   ) -> Server:
     """Create a server in BUILD; it goes ACTIVE after one clock step."""
     _authorize(ctx, "create", None)
+    if flavor_ref not in FLAVORS:
+        raise BadRequest(f"Flavor {flavor_ref} could not be found.")
     root_request = next((b for b in block_devices if b.boot_index == 0), None)
     boot_from_volume = root_request is not None and root_request.destination_type == "volume"
     if not image_ref and not boot_from_volume:
         raise BadRequest("Block Device Mapping is Invalid: Boot sequence for the instance and "
                          "image/block device mapping combination is not valid.")
+    for request in block_devices:
+        if (request.source_type == "image" and request.destination_type == "volume"
+                and not request.volume_size):
+            raise BadRequest("Images with destination_type 'volume' need to have a non-zero "
+                             "size specified")
     existing = _volumes_to_attach(state, ctx, block_devices)
 
     server = Server(id=new_id(), name=name, project_id=ctx.project_id, user_id=ctx.user_id,
@@ -225,12 +279,10 @@ def server_action(state: State, ctx: Context, server_id: str, action: str,
                   reboot_type: str = "SOFT") -> None:
     """One of stop, start, reboot, shelve, shelveOffload, unshelve, lock, unlock."""
     server = state.visible_server(ctx, server_id)
-    policy_names = {"stop": "stop", "start": "start", "reboot": "reboot", "lock": "lock",
-                    "unlock": "unlock", "shelve": "shelve", "shelveOffload": "shelve_offload",
-                    "unshelve": "unshelve"}
-    if action not in policy_names:
+    if action not in _ACTION_POLICIES:
         raise NotFound("The resource could not be found.")
-    _authorize(ctx, policy_names[action], server)
+    rule, admin_only = _ACTION_POLICIES[action]
+    _authorize(ctx, rule, server, role=None if admin_only else "member")
     if action in ("lock", "unlock"):
         server.locked = action == "lock"
         return

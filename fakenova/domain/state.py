@@ -150,6 +150,7 @@ class State:
                 task_state=task_state,
                 locked=locked,
                 image_ref="" if boot_volume else (image or ""),
+                metadata=dict(metadata or {}),
             )
             if launched if launched is not None else vm_state not in ("building", "error"):
                 server.launched_at = now_iso()

@@ -50,7 +50,8 @@ class Live:
 
 
 def _serve(mode: str) -> Iterator[Live]:
-    app = create_app(clock=mode, step=TIMED_STEP)  # type: ignore[arg-type]
+    step = TIMED_STEP if mode == "timed" else 1.0
+    app = create_app(clock=mode, step=step)  # type: ignore[arg-type]
     with FakenovaServer(app) as server:
         yield Live(server.url, app.extensions["fakenova"], mode)
 
@@ -63,6 +64,11 @@ def immediate_server() -> Iterator[Live]:
 @pytest.fixture(scope="session")
 def timed_server() -> Iterator[Live]:
     yield from _serve("timed")
+
+
+@pytest.fixture(scope="session")
+def manual_server() -> Iterator[Live]:
+    yield from _serve("manual")
 
 
 @pytest.fixture(params=["immediate", "timed"])

@@ -11,6 +11,7 @@ from novaclient import exceptions as nova_exc
 from fakenova.microversion import APIVersion
 
 from .conftest import Live
+from .test_tempest import IMAGE, poll
 
 
 def novaclient(live: Live, version: str, user: str = "demo") -> nova_client.Client:  # type: ignore[name-defined]
@@ -90,3 +91,27 @@ def test_errors_are_novaclients_own_exceptions(live: Live, setup: str, call: str
         calls[call]()
     assert message in str(raised.value)
     assert raised.value.request_id.startswith("req-")  # type: ignore[attr-defined]
+
+
+def test_create_attach_detach_delete(live: Live) -> None:
+    """novaclient has no volume API since 2.36: its keystoneauth session talks to Cinder."""
+    nova = novaclient(live, "2.89")
+    cinder = {"service_type": "volumev3", "interface": "public"}
+    session = nova.client.session
+    server = nova.servers.create("vm", image=IMAGE, flavor="1", nics="none")
+    volume = session.post("/volumes", json={"volume": {"size": 1, "name": "data"}},
+                          endpoint_filter=cinder).json()["volume"]
+    poll(lambda: nova.servers.get(server.id).status, "ACTIVE")
+    live.wait_for_volume(volume["id"], "available")
+
+    nova.volumes.create_server_volume(server.id, volume["id"])
+    live.wait_for_volume(volume["id"], "in-use")
+    [listed] = nova.volumes.get_server_volumes(server.id)
+    assert listed.volumeId == volume["id"]
+    nova.volumes.delete_server_volume(server.id, volume["id"])
+    live.wait_for_volume(volume["id"], "available")
+
+    nova.servers.delete(server.id)
+    session.delete(f"/volumes/{volume['id']}", endpoint_filter=cinder)
+    live.wait_for_volume(volume["id"], None)
+    poll(lambda: [s.id for s in nova.servers.list()], [])
