@@ -12,18 +12,27 @@ from .domain.clock import ClockMode
 
 
 def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediate",
-               step: float = 1.0, cloud: Cloud | None = None) -> Flask:
+               step: float = 1.0, scenario: str | Path | None = None, seed: int = 0,
+               cloud: Cloud | None = None) -> Flask:
     """Build an app serving a fresh cloud: the default accounts plus ``fixtures``.
 
     ``clock`` sets how state transitions advance (``immediate``, ``timed`` with ``step``
-    seconds a transition, or ``manual``); pass ``cloud`` to serve an existing one.
+    seconds a transition, or ``manual``); ``scenario`` names a file of fault rules;
+    ``seed`` makes fault probabilities repeat; pass ``cloud`` to serve an existing one.
     """
-    from .api import common, compute, control, faults, identity, volume
+    from .api import common, compute, control, fault_injection, faults, identity, volume
 
     app = Flask("fakenova")
-    app.extensions["fakenova"] = cloud or Cloud(fixtures, clock=clock, step=step)
+    app.extensions["fakenova"] = cloud or Cloud(fixtures, clock=clock, step=step,
+                                                scenario=scenario, seed=seed)
+    # before_request functions run in this order, after_request ones in reverse.
     app.before_request(common.begin_request)
+    app.before_request(fault_injection.before)
+    app.before_request(common.authenticate)
+    app.after_request(fault_injection.record)
     app.after_request(common.finish_request)
+    app.after_request(fault_injection.after)
+    app.wsgi_app = fault_injection.DropConnections(app.wsgi_app)  # type: ignore[method-assign]
     faults.register(app)
     app.register_blueprint(identity.bp)
     compute.register(app)

@@ -21,6 +21,7 @@ examples:
   fakenova serve --port 0                 on a free port (the first line says which)
   fakenova serve --fixture my-cloud.yaml  your own servers and volumes instead
   fakenova serve --clock immediate        transitions done before each answer
+  fakenova serve --faults flaky.yaml      inject the faults a scenario file describes
 """
 
 
@@ -38,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8774, help="port (default: 8774; 0 = any)")
     serve.add_argument("--fixture", action="append", default=[], metavar="FILE",
                        help="YAML or JSON fixture to load (repeatable; default: the demo cloud)")
+    serve.add_argument("--faults", metavar="FILE",
+                       help="scenario file of fault rules and presets (YAML or JSON)")
+    serve.add_argument("--seed", type=int, default=0,
+                       help="seed for fault probabilities, so that runs repeat (default: 0)")
     serve.add_argument("--clock", choices=CLOCK_MODES, default="timed",
                        help="how state transitions advance (default: timed)")
     serve.add_argument("--step", type=float, default=1.0, metavar="SECONDS",
@@ -53,7 +58,8 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 def serve(args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
     try:
-        app = create_app(args.fixture or ["demo"], clock=args.clock, step=args.step)
+        app = create_app(args.fixture or ["demo"], clock=args.clock, step=args.step,
+                         scenario=args.faults, seed=args.seed)
         server = FakenovaServer(app, args.host, args.port)
     except (FixtureError, ServerError) as error:
         print(f"fakenova: {error}", file=sys.stderr)

@@ -1,29 +1,91 @@
-"""One fake cloud: its state, the fixtures it resets to, and the request validators."""
+"""One fake cloud: its state, the fixtures it resets to, its fault rules, journal and
+snapshots, and the request validators."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from . import fixtures
+from . import fixtures, scenarios
 from .domain.clock import Clock, ClockMode
 from .domain.identity import seed_default_accounts
 from .domain.state import State
+from .errors import NotFound
+from .faults import FaultRegistry
+from .journal import DEFAULT_CAP, Journal
 from .validation import Validators, default_validators
+
+
+@dataclass
+class _Snapshot:
+    projects: dict[str, Any]
+    users: dict[str, Any]
+    servers: dict[str, Any]
+    volumes: dict[str, Any]
 
 
 class Cloud:
     def __init__(self, fixture_refs: Sequence[str | Path] = (),
-                 clock: ClockMode = "immediate", step: float = 1.0) -> None:
+                 clock: ClockMode = "immediate", step: float = 1.0,
+                 scenario: str | Path | None = None, seed: int = 0,
+                 journal_cap: int = DEFAULT_CAP) -> None:
         self.state = State(Clock(clock, step))
         self.fixtures = [(str(ref), fixtures.load(ref)) for ref in fixture_refs]
+        self.scenario = scenarios.load(scenario) if scenario else scenarios.Scenario()
+        seed = self.scenario.seed if self.scenario.seed is not None else seed
+        self.faults = FaultRegistry(self.state.lock, self.state.stuck_volumes, seed)
+        self.journal = Journal(self.state.lock, self.scenario.journal_cap or journal_cap)
         self.validators: Validators = default_validators()
+        self.sleep: Callable[[float], None] = time.sleep
+        self._snapshots: dict[str, _Snapshot] = {}
         self.reset()
+        for name in self.scenario.snapshots:
+            self.snapshot(name)
+
+    def advance(self, seconds: float) -> float:
+        """Move a manual clock on, applying every transition that falls due; the new time."""
+        with self.state.transaction():
+            return self.state.clock.advance(seconds)
 
     def reset(self) -> None:
-        """Back to the default accounts plus what the fixtures define."""
+        """Back to the default accounts plus what the fixtures define, with the scenario's
+        fault rules (counters at zero) and an empty journal. Snapshots are kept."""
         with self.state.lock:
             self.state.clear()
             seed_default_accounts(self.state)
             for source, fixture in self.fixtures:
                 fixtures.apply(self.state, fixture, source)
+            self.faults.clear()
+            for rule in self.scenario.faults:
+                self.faults.add(rule)
+            self.journal.clear()
+
+    def snapshot(self, name: str) -> None:
+        """Remember the state (not tokens, faults or the journal) under ``name``."""
+        with self.state.transaction() as state:
+            self._snapshots[name] = _Snapshot(*copy.deepcopy(
+                (state.projects, state.users, state.servers, state.volumes)))
+
+    def restore(self, name: str) -> None:
+        """Go back to a snapshot; transitions still in flight are dropped."""
+        with self.state.lock:
+            saved = self._snapshots.get(name)
+            if saved is None:
+                raise NotFound(f"Snapshot {name} could not be found.")
+            state = self.state
+            state.clock.clear()
+            state.projects, state.users, state.servers, state.volumes = copy.deepcopy(
+                (saved.projects, saved.users, saved.servers, saved.volumes))
+
+    def snapshots(self) -> list[str]:
+        with self.state.lock:
+            return sorted(self._snapshots)
+
+    def delete_snapshot(self, name: str) -> None:
+        with self.state.lock:
+            if self._snapshots.pop(name, None) is None:
+                raise NotFound(f"Snapshot {name} could not be found.")

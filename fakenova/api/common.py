@@ -64,9 +64,13 @@ def begin_request() -> Response | None:
     if isinstance(body, Response):
         return body
     g.body = body
+    return None
+
+
+def authenticate() -> None:
+    """keystonemiddleware's part: a valid token, or 401, on every API path that needs one."""
     if _needs_token(g.service, request.path):
         g.context = validate_token(cloud().state, request.headers.get("X-Auth-Token"))
-    return None
 
 
 def finish_request(response: Response) -> Response:

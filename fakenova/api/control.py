@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, request
 
 from ..errors import BadRequest
@@ -9,11 +11,19 @@ from .common import cloud
 from .faults import json_response
 
 bp = Blueprint("control", __name__, url_prefix="/_fakenova")
+_JOURNAL_FILTERS = ("method", "path", "service", "project")
+
+
+def _json_object() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("Expected a JSON object")
+    return body
 
 
 @bp.post("/reset")
 def reset() -> Response:
-    """State back to the default accounts plus the loaded fixtures."""
+    """State back to the default accounts plus the loaded fixtures; faults and journal too."""
     cloud().reset()
     return Response(status=204)
 
@@ -27,14 +37,82 @@ def state() -> Response:
 @bp.post("/clock")
 def clock() -> Response:
     """Move a manual clock: ``{"advance": seconds}``; answers the clock's new time."""
-    body = request.get_json(silent=True)
-    seconds = body.get("advance") if isinstance(body, dict) else None
+    seconds = _json_object().get("advance")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
         raise BadRequest('Expected {"advance": <seconds>}')
-    state = cloud().state
-    with state.transaction():
+    try:
+        now = cloud().advance(seconds)
+    except ValueError as error:
+        raise BadRequest(str(error)) from error
+    clock = cloud().state.clock
+    return json_response({"mode": clock.mode, "now": now, "pending": clock.pending})
+
+
+@bp.post("/faults")
+def add_fault() -> Response:
+    """Add a rule, or a preset: ``{"preset": "flaky", "times": 2}``; 201 with the rule."""
+    return json_response(cloud().faults.add(_json_object()).to_json(), 201)
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    return json_response({"faults": [rule.to_json() for rule in cloud().faults.rules()]})
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    cloud().faults.clear()
+    return Response(status=204)
+
+
+@bp.delete("/faults/<rule_id>")
+def remove_fault(rule_id: str) -> Response:
+    cloud().faults.remove(rule_id)
+    return Response(status=204)
+
+
+@bp.get("/requests")
+def journal() -> Response:
+    """The journal, oldest first; filter with method, path (a glob), service, project,
+    status."""
+    criteria: dict[str, Any] = {k: request.args[k] for k in _JOURNAL_FILTERS if k in request.args}
+    if "status" in request.args:
         try:
-            now = state.clock.advance(seconds)
+            criteria["status"] = int(request.args["status"])
         except ValueError as error:
-            raise BadRequest(str(error)) from error
-    return json_response({"mode": state.clock.mode, "now": now, "pending": state.clock.pending})
+            raise BadRequest("status must be a number") from error
+    entries = cloud().journal.entries(**criteria)
+    return json_response({"requests": [entry.to_json() for entry in entries]})
+
+
+@bp.delete("/requests")
+def clear_journal() -> Response:
+    cloud().journal.clear(project=request.args.get("project"))
+    return Response(status=204)
+
+
+@bp.post("/snapshots")
+def take_snapshot() -> Response:
+    """Remember the state under ``{"name": ...}``."""
+    name = _json_object().get("name")
+    if not isinstance(name, str) or not name:
+        raise BadRequest('Expected {"name": "<snapshot name>"}')
+    cloud().snapshot(name)
+    return json_response({"name": name}, 201)
+
+
+@bp.get("/snapshots")
+def list_snapshots() -> Response:
+    return json_response({"snapshots": cloud().snapshots()})
+
+
+@bp.post("/snapshots/<name>/restore")
+def restore_snapshot(name: str) -> Response:
+    cloud().restore(name)
+    return Response(status=204)
+
+
+@bp.delete("/snapshots/<name>")
+def delete_snapshot(name: str) -> Response:
+    cloud().delete_snapshot(name)
+    return Response(status=204)

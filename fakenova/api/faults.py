@@ -93,6 +93,8 @@ def render_http_exception(error: HTTPException) -> Response:
     """Werkzeug's routing errors: an unknown path or method is webob's plain 404 upstream."""
     status = error.code or 500
     service = getattr(g, "service", None)
+    if status in (404, 405) and request.url_rule is None:
+        g.unrouted = True  # the journal names the nearest route fakenova does have
     if status in (404, 405):
         if service == "identity":
             return keystone_error(404, _ROUTE_NOT_FOUND)

@@ -218,14 +218,22 @@ def _attach_on_host(state: State, server: Server, volume: Volume, tag: str | Non
         if attachment in volume.attachments and attachment.status == "reserved":
             attachment.status = "attaching"
             volume.status = "attaching"
-            state.clock.schedule(complete)
+            if state.stuck_volumes.get(volume.id) != "attaching":
+                state.clock.schedule(complete)
 
     def complete() -> None:
-        if attachment in volume.attachments and attachment.status == "attaching":
-            attachment.status = "attached"
-            attachment.attached_at = now_iso()
-            volume.status = "in-use"
-            volume.updated_at = now_iso()
+        if attachment not in volume.attachments or attachment.status != "attaching":
+            return
+        if state.stuck_volumes.get(volume.id) == "error":
+            # the compute host failed: Nova drops its BDM, the volume is left in error
+            attachment.status, volume.status = "error_attaching", "error"
+            if bdm in server.bdms:
+                server.bdms.remove(bdm)
+            return
+        attachment.status = "attached"
+        attachment.attached_at = now_iso()
+        volume.status = "in-use"
+        volume.updated_at = now_iso()
 
     state.clock.schedule(connect)
     return bdm
@@ -256,12 +264,21 @@ def detach(state: State, ctx: Context, server_id: str, volume_id: str,
         return
     _check_detachable(volume)
     volume.status = "detaching"
+    stuck = state.stuck_volumes.get(volume.id)
 
     def disconnect() -> None:
-        if bdm in server.bdms:
-            _remove_attachment(state, server, bdm, volume)
+        if bdm not in server.bdms:
+            return
+        if stuck == "error":
+            volume.status = "error"
+            for attachment in volume.attachments:
+                if attachment.server_id == server.id:
+                    attachment.status = "error_detaching"
+            return
+        _remove_attachment(state, server, bdm, volume)
 
-    state.clock.schedule(disconnect)
+    if stuck != "detaching":
+        state.clock.schedule(disconnect)
 
 
 # -- update and swap -------------------------------------------------------------------

@@ -50,6 +50,8 @@ class State:
         self.tokens: dict[str, Token] = {}
         self.servers: dict[str, Server] = {}
         self.volumes: dict[str, Volume] = {}
+        # volume id -> "attaching" | "detaching" | "error": transitions a fault holds back
+        self.stuck_volumes: dict[str, str] = {}
 
     @contextmanager
     def transaction(self) -> Iterator[State]:

@@ -1,0 +1,154 @@
+"""Where fault rules meet HTTP, and where every request is written to the journal.
+
+A rule fires before the request is handled (it is refused, delayed or dropped and changes
+nothing) or after (it was applied, then its answer is replaced, garbled or lost). A dropped
+connection is closed by ``DropConnections``, the WSGI layer around the app; without a socket
+(the Flask test client) it raises ``ConnectionAbortedError`` instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from difflib import SequenceMatcher
+from typing import Any
+
+from flask import Response, current_app, g, request
+
+from ..errors import FakenovaError
+from ..faults import FaultRule, RequestInfo
+from ..microversion import APIVersion, compute_version
+from .common import cloud
+from .faults import render_error
+
+DROP_KEY = "fakenova.drop"
+_PREFIXES = {
+    "compute": re.compile(r"^/compute/v2(?:\.1)?(?:/[0-9a-f-]{16,})?"),
+    "volume": re.compile(r"^/volume/v3(?:/[0-9a-f-]{16,})?"),
+    "identity": re.compile(r"^/identity(?:/v3)?"),
+}
+_VOLUME_VERSION = re.compile(r"volume\s+(\d+\.\d+)", re.I)
+_JOURNAL_BODY_LIMIT = 16384
+
+
+def service_path(service: str | None, path: str) -> str:
+    """The path after the service's version and project prefix: /servers/x/..."""
+    prefix = _PREFIXES.get(service or "")
+    return (prefix.sub("", path, count=1) if prefix else path) or "/"
+
+
+def _requested_version(service: str | None) -> APIVersion | None:
+    try:
+        if service == "compute":
+            return compute_version(request.headers.get("OpenStack-API-Version"),
+                                   request.headers.get("X-OpenStack-Nova-API-Version"))
+        found = _VOLUME_VERSION.search(request.headers.get("OpenStack-API-Version", ""))
+        return APIVersion.parse(found.group(1)) if found and service == "volume" else None
+    except (FakenovaError, ValueError):
+        return None
+
+
+def _body() -> Any:
+    raw: bytes = g.get("body") or b""
+    if not raw:
+        return None
+    if len(raw) > _JOURNAL_BODY_LIMIT:
+        return {"fakenova": f"body of {len(raw)} bytes not kept"}
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return raw.decode("utf-8", "replace")
+
+
+def _token_project() -> str | None:
+    token = cloud().state.tokens.get(request.headers.get("X-Auth-Token", ""))
+    return token.context.project_id if token else None
+
+
+def before() -> None:
+    """Apply a rule that fires on this request before it is handled."""
+    info = RequestInfo(service=g.service, method=request.method,
+                       path=service_path(g.service, request.path), body=_body(),
+                       version=_requested_version(g.service), project=_token_project())
+    g.fault_request = info
+    rule = cloud().faults.match(info)
+    if rule is None:
+        return
+    g.fault_rule = rule
+    if rule.delay_ms:
+        cloud().sleep(rule.delay_ms / 1000)
+    if rule.when == "before":
+        if rule.action == "drop":
+            request.environ[DROP_KEY] = True
+            raise rule.fault(info)  # never seen: the connection is closed instead
+        if rule.status is not None and rule.action == "respond":
+            raise rule.fault(info)
+
+
+def after(response: Response) -> Response:
+    """Replace, garble or lose the answer of a request a rule let through first."""
+    rule: FaultRule | None = g.get("fault_rule")
+    if rule is None or (rule.when == "before" and rule.action != "truncate"):
+        return response
+    if rule.action == "drop":
+        request.environ[DROP_KEY] = True
+    elif rule.action == "truncate":
+        data = response.get_data()
+        response.set_data(data[: max(1, len(data) // 2)])
+    elif rule.status is not None:
+        fault = render_error(rule.fault(g.fault_request))
+        response.status_code = fault.status_code
+        response.set_data(fault.get_data())
+        response.content_type = fault.content_type
+    return response
+
+
+def _nearest_route() -> str:
+    """The route fakenova has that looks most like a path it does not implement."""
+    rules = [f"{' '.join(sorted((r.methods or set()) - {'HEAD', 'OPTIONS'}))} {r.rule}"
+             for r in current_app.url_map.iter_rules()
+             if service_path(g.service, r.rule) != r.rule or r.rule.startswith(f"/{g.service}")]
+    wanted = f"{request.method} {request.path}"
+    return max(rules, key=lambda rule: SequenceMatcher(None, wanted, rule).ratio())
+
+
+def record(response: Response) -> Response:
+    """Write the request and its answer to the journal."""
+    if g.get("service") in (None, "control"):
+        return response
+    rule: FaultRule | None = g.get("fault_rule")
+    context = g.get("context")
+    dropped = bool(request.environ.get(DROP_KEY))
+    version = g.get("version_text") or (
+        str(g.volume_version) if g.get("volume_version") else None)
+    cloud().journal.record(
+        time=datetime.now(timezone.utc).isoformat(), service=g.service,
+        method=request.method, path=request.path, service_path=service_path(
+            g.service, request.path), query=request.args.to_dict(flat=False),
+        microversion=version, project=context.project_id if context else _token_project(),
+        body=_body(), status=None if dropped else response.status_code,
+        fault=rule.id if rule else None, unimplemented=bool(g.get("unrouted")),
+        nearest_route=_nearest_route() if g.get("unrouted") else None)
+    return response
+
+
+class DropConnections:
+    """WSGI middleware: close the client's connection when a rule says to drop it."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any],
+                 ) -> Iterable[bytes]:
+        answer = self.app(environ, start_response)
+        if not environ.get(DROP_KEY):
+            return answer
+        connection = environ.get("werkzeug.socket")
+        if isinstance(connection, socket.socket):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        raise ConnectionAbortedError("fakenova dropped the connection, as a fault rule said")

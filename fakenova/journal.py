@@ -1,0 +1,113 @@
+"""The request journal: every request the fake answered, oldest first, within a cap.
+
+No flask imports: the HTTP layer records plain values.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .globs import glob_match
+
+DEFAULT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    seq: int
+    time: str
+    service: str | None
+    method: str
+    path: str
+    service_path: str
+    microversion: str | None
+    project: str | None
+    body: Any
+    status: int
+    fault: str | None = None
+    unimplemented: bool = False
+    nearest_route: str | None = None
+    query: dict[str, list[str]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def matches(self, method: str | None = None, path: str | None = None,
+                service: str | None = None, status: int | None = None,
+                project: str | None = None) -> bool:
+        """``path`` is a glob over the full path or the path after the service's prefix
+        (``/servers/*/os-volume_attachments``; ``*`` stays within a segment)."""
+        return ((method is None or self.method == method.upper())
+                and (path is None or glob_match(path, self.path)
+                     or glob_match(path, self.service_path))
+                and (service is None or self.service == service)
+                and (status is None or self.status == status)
+                and (project is None or self.project == project))
+
+
+class Journal:
+    def __init__(self, lock: threading.RLock, cap: int = DEFAULT_CAP) -> None:
+        self._lock = lock
+        self._entries: deque[JournalEntry] = deque(maxlen=cap)
+        self._seq = 0
+
+    @property
+    def cap(self) -> int:
+        return self._entries.maxlen or 0
+
+    def record(self, **values: Any) -> JournalEntry:
+        with self._lock:
+            self._seq += 1
+            entry = JournalEntry(seq=self._seq, **values)
+            self._entries.append(entry)
+            return entry
+
+    def entries(self, **criteria: Any) -> list[JournalEntry]:
+        with self._lock:
+            return [e for e in self._entries if e.matches(**criteria)]
+
+    def clear(self, project: str | None = None) -> None:
+        with self._lock:
+            if project is None:
+                self._entries.clear()
+            else:
+                kept: Iterable[JournalEntry] = [e for e in self._entries if e.project != project]
+                self._entries = deque(kept, maxlen=self._entries.maxlen)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def calls(self, method: str | None = None, path: str | None = None,
+              **criteria: Any) -> list[JournalEntry]:
+        """The requests that match, oldest first."""
+        return self.entries(method=method, path=path, **criteria)
+
+    def assert_called(self, method: str | None = None, path: str | None = None,
+                      times: int | None = None, **criteria: Any) -> list[JournalEntry]:
+        """Fail unless a matching request was made (exactly ``times`` times, if given)."""
+        found = self.calls(method, path, **criteria)
+        if (times is None and not found) or (times is not None and len(found) != times):
+            wanted = f"{method or '*'} {path or '*'} {criteria or ''}".strip()
+            expected = "at least once" if times is None else f"{times} times"
+            raise AssertionError(f"expected {wanted} {expected}, found {len(found)}; "
+                                 f"journal:\n{self.describe()}")
+        return found
+
+    def assert_not_called(self, method: str | None = None, path: str | None = None,
+                          **criteria: Any) -> None:
+        found = self.calls(method, path, **criteria)
+        if found:
+            raise AssertionError(f"expected no {method or '*'} {path or '*'}, found "
+                                 f"{len(found)}; journal:\n{self.describe()}")
+
+    def describe(self, limit: int = 50) -> str:
+        """The last requests, one line each, for failure messages."""
+        with self._lock:
+            recent = list(self._entries)[-limit:]
+        return "\n".join(
+            f"  {e.seq:>5} {e.method:<6} {e.path} -> {e.status if e.status else 'dropped'}"
+            f"{f' [{e.fault}]' if e.fault else ''}" for e in recent) or "  (empty)"
