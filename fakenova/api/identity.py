@@ -140,5 +140,6 @@ def create_token() -> Response:
     except (ValueError, RecursionError) as error:
         raise BadRequest(_MALFORMED.format("auth")) from error
     token, user, project = issue_token(cloud().state, _password_auth(body))
+    g.context = token.context  # the journal files the request under the project it scoped
     return json_response(_token_body(token, user, project), 201,
                          headers={"X-Subject-Token": token.id})

@@ -1,0 +1,105 @@
+"""pytest fixtures for code that talks to Nova: installed with fakenova, used with no import.
+
+Nothing starts at import: the server starts the first time a test asks for ``fakenova``,
+once per session (once per xdist worker), and each test gets fresh state and a project of
+its own. Override ``fakenova_fixtures`` or ``fakenova_clock`` in a conftest, or mark a test:
+``@pytest.mark.fakenova(fixtures=["my-cloud.yaml"], faults=[{...}], clock="manual")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from fakenova.server import FakenovaServer
+    from fakenova.testing import Fakenova
+
+_HANDLE = pytest.StashKey["Fakenova"]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "fakenova(fixtures=None, faults=None, clock=None): per-test fakenova "
+                   "settings: fixture files to load, fault rules to add, the clock mode")
+
+
+@pytest.fixture(scope="session")
+def fakenova_fixtures() -> list[str]:
+    """Fixture files (paths, or ``"demo"``) every test's cloud starts from; none by default."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def fakenova_clock() -> str:
+    """How state transitions advance: ``immediate`` (default), ``timed`` or ``manual``."""
+    return "immediate"
+
+
+@pytest.fixture(scope="session")
+def fakenova_server(fakenova_fixtures: list[str], fakenova_clock: str,
+                    ) -> Iterator[FakenovaServer]:
+    """The fakenova server of this session (or xdist worker), on 127.0.0.1 and a free port."""
+    from fakenova import create_app
+    from fakenova.server import FakenovaServer
+
+    app = create_app(fakenova_fixtures, clock=fakenova_clock)  # type: ignore[arg-type]
+    with FakenovaServer(app, "127.0.0.1", 0) as server:
+        yield server
+
+
+@pytest.fixture
+def fakenova(request: pytest.FixtureRequest, fakenova_server: FakenovaServer,
+             fakenova_clock: str) -> Iterator[Fakenova]:
+    """A running fake OpenStack cloud with fresh state and a project of this test's own.
+
+    ``fakenova.connect_kwargs()`` logs openstack.connect in; ``add_server``, ``add_volume``
+    and ``attach`` seed; ``faults.add(...)`` injects failures; ``requests`` is the journal
+    of this test's requests; ``clock.advance()`` moves a manual clock.
+    """
+    from fakenova import fixtures
+    from fakenova.testing import Fakenova
+
+    cloud = fakenova_server.app.extensions["fakenova"]
+    cloud.reset()
+    marker = request.node.get_closest_marker("fakenova")
+    settings: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    cloud.state.set_clock_mode(settings.get("clock") or fakenova_clock)
+    for ref in settings.get("fixtures") or []:
+        fixtures.apply(cloud.state, fixtures.load(ref), str(ref))
+    handle = Fakenova(cloud, fakenova_server.url, name=request.node.nodeid)
+    for rule in settings.get("faults") or []:
+        handle.faults.add(rule)
+    request.node.stash[_HANDLE] = handle
+    yield handle
+    cloud.state.set_clock_mode(fakenova_clock)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def fakenova_app(fakenova_fixtures: list[str], fakenova_clock: str) -> Flask:
+    """A fresh fakenova Flask app, for ``app.test_client()`` use without a socket."""
+    from fakenova import create_app
+
+    return create_app(fakenova_fixtures, clock=fakenova_clock)  # type: ignore[arg-type]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
+                              ) -> Iterator[None]:
+    """A failing test's report shows the requests it made and the faults that fired."""
+    report = yield
+    handle = item.stash.get(_HANDLE, None)
+    if handle is not None and report.failed and call.when in ("call", "setup", "teardown"):
+        fired = [rule.to_json() for rule in handle.faults.rules() if rule.fired]
+        lines = [handle.requests.describe()]
+        if fired:
+            lines.append("faults that fired:")
+            lines += [f"  {r['id']} {r.get('name') or ''} fired {r['fired']} of "
+                      f"{r['seen']}: {r.get('method') or '*'} {r.get('path') or '*'} -> "
+                      f"{r.get('status') or r.get('action')}" for r in fired]
+        report.sections.append(("fakenova journal", "\n".join(lines)))
+    return report

@@ -1,0 +1,96 @@
+"""The pytest plugin as another project uses it: no import, just the ``fakenova`` fixture."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+SDK_TEST = '''
+import openstack
+
+def test_attach_through_the_sdk(fakenova):
+    server = fakenova.add_server("vm")
+    volume = fakenova.add_volume("data")
+    conn = openstack.connect(**fakenova.connect_kwargs())
+    conn.compute.create_volume_attachment(server.id, volume=volume.id)
+    [attachment] = conn.compute.volume_attachments(server.id)
+    assert attachment.device == "/dev/vdb"
+    fakenova.requests.assert_called("POST", "/servers/*/os-volume_attachments", times=1)
+'''
+
+
+def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
+    pytester.makepyfile(test_downstream=source)
+    pytester.makeini("[pytest]\nfilterwarnings =\n    ignore::DeprecationWarning\n"
+                     "    ignore::PendingDeprecationWarning\n")
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+
+
+def test_a_downstream_test_needs_no_import(pytester: pytest.Pytester) -> None:
+    run(pytester, SDK_TEST).assert_outcomes(passed=1)
+
+
+def test_each_test_has_its_own_project_and_fresh_state(pytester: pytest.Pytester) -> None:
+    source = '''
+import openstack, pytest
+
+@pytest.mark.parametrize("name", ["first", "second"])
+def test_sees_only_its_own(fakenova, name):
+    fakenova.add_server(name)
+    conn = openstack.connect(**fakenova.connect_kwargs())
+    assert [s.name for s in conn.compute.servers()] == [name]
+    admin = openstack.connect(**fakenova.connect_kwargs(user="admin"))
+    assert [s.name for s in admin.compute.servers(all_projects=True)] == [name]
+'''
+    run(pytester, source).assert_outcomes(passed=2)
+
+
+def test_a_failing_test_shows_its_journal(pytester: pytest.Pytester) -> None:
+    source = '''
+import openstack
+
+def test_fails(fakenova):
+    server = fakenova.add_server("vm")
+    fakenova.faults.add(service="compute", method="GET", path="/servers/*", status=503)
+    conn = openstack.connect(**fakenova.connect_kwargs())
+    conn.compute.get_server(server.id)
+'''
+    result = run(pytester, source)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*- fakenova journal -*",
+        "*POST   /identity/v3/auth/tokens -> 201*",
+        "*GET    /compute/v2.1/servers/* -> 503 ?fault-1?",
+        "faults that fired:",
+        "*fault-1*fired 1 of 1: GET /servers/* -> 503*",
+    ])
+
+
+def test_the_marker_sets_fixtures_faults_and_clock(pytester: pytest.Pytester) -> None:
+    source = '''
+import openstack, pytest
+from openstack import exceptions
+
+@pytest.mark.fakenova(fixtures=["demo"], clock="manual",
+                      faults=[{"preset": "flaky", "operation": "list", "status": 409}])
+def test_marked(fakenova):
+    assert fakenova.clock.mode == "manual"
+    admin = openstack.connect(**fakenova.connect_kwargs(user="admin"))
+    web = admin.compute.find_server("web-1", all_projects=True)
+    with pytest.raises(exceptions.ConflictException):
+        list(admin.compute.volume_attachments(web))
+    assert len(list(admin.compute.volume_attachments(web))) == 1
+
+def test_unmarked(fakenova):
+    assert fakenova.clock.mode == "immediate"
+    assert fakenova.faults.rules() == []
+'''
+    run(pytester, source).assert_outcomes(passed=2)
+
+
+def test_fixtures_are_documented(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_nothing="def test_nothing(): pass")
+    result = pytester.runpytest_inprocess("--fixtures")
+    result.stdout.fnmatch_lines(["fakenova_clock * -- *", "fakenova -- *",
+                                 "*A running fake OpenStack cloud*", "fakenova_app -- *"])
