@@ -12,13 +12,13 @@ from .domain.clock import ClockMode
 
 
 def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediate",
-               step: float = 1.0, scenario: str | Path | None = None, seed: int = 0,
+               step: float = 1.0, scenario: str | Path | None = None, seed: int | None = None,
                cloud: Cloud | None = None) -> Flask:
     """Build an app serving a fresh cloud: the default accounts plus ``fixtures``.
 
     ``clock`` sets how state transitions advance (``immediate``, ``timed`` with ``step``
     seconds a transition, or ``manual``); ``scenario`` names a file of fault rules;
-    ``seed`` makes fault probabilities repeat; pass ``cloud`` to serve an existing one.
+    ``seed`` makes ids and fault probabilities repeat; pass ``cloud`` to serve an existing one.
     """
     from .api import common, compute, control, fault_injection, faults, identity, volume
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from . import __version__
+from . import __version__, settings
 from .app import create_app
 from .domain.clock import CLOCK_MODES
 from .fixtures import FixtureError
@@ -22,6 +22,8 @@ examples:
   fakenova serve --fixture my-cloud.yaml  your own servers and volumes instead
   fakenova serve --clock immediate        transitions done before each answer
   fakenova serve --faults flaky.yaml      inject the faults a scenario file describes
+  eval "$(fakenova env)"                  point the openstack CLI at it
+  fakenova clouds-yaml > clouds.yaml      or write a clouds.yaml for cloud 'fakenova'
 """
 
 
@@ -41,13 +43,20 @@ def _parser() -> argparse.ArgumentParser:
                        help="YAML or JSON fixture to load (repeatable; default: the demo cloud)")
     serve.add_argument("--faults", metavar="FILE",
                        help="scenario file of fault rules and presets (YAML or JSON)")
-    serve.add_argument("--seed", type=int, default=0,
-                       help="seed for fault probabilities, so that runs repeat (default: 0)")
+    serve.add_argument("--seed", type=int, default=None,
+                       help="seed for ids and fault probabilities, so that runs repeat")
     serve.add_argument("--clock", choices=CLOCK_MODES, default="timed",
                        help="how state transitions advance (default: timed)")
     serve.add_argument("--step", type=float, default=1.0, metavar="SECONDS",
                        help="seconds one transition takes with --clock timed (default: 1)")
     serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    for name, what in (("env", "the OS_* variables, as shell exports"),
+                       ("clouds-yaml", "a clouds.yaml document naming the cloud 'fakenova'")):
+        command = commands.add_parser(name, help=f"print {what} for a fakenova cloud")
+        command.add_argument("--url", default=settings.DEFAULT_URL,
+                             help=f"where fakenova serves (default: {settings.DEFAULT_URL})")
+        command.add_argument("--user", choices=sorted(settings.DEFAULT_ACCOUNTS),
+                             default="demo", help="which default account (default: demo)")
     return parser
 
 
@@ -70,6 +79,18 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_settings(args: argparse.Namespace) -> int:
+    username, password = settings.DEFAULT_ACCOUNTS[args.user]
+    if args.command == "env":
+        print(settings.shell_exports(settings.os_env(args.url, username, password, username)),
+              end="")
+    else:
+        print(settings.clouds_yaml(args.url, username, password, username), end="")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return serve(args)
+    if args.command == "serve":
+        return serve(args)
+    return print_settings(args)

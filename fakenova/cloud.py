@@ -31,13 +31,14 @@ class _Snapshot:
 class Cloud:
     def __init__(self, fixture_refs: Sequence[str | Path] = (),
                  clock: ClockMode = "immediate", step: float = 1.0,
-                 scenario: str | Path | None = None, seed: int = 0,
+                 scenario: str | Path | None = None, seed: int | None = None,
                  journal_cap: int = DEFAULT_CAP) -> None:
-        self.state = State(Clock(clock, step))
-        self.fixtures = [(str(ref), fixtures.load(ref)) for ref in fixture_refs]
+        """``seed`` makes ids and fault probabilities repeat from run to run."""
         self.scenario = scenarios.load(scenario) if scenario else scenarios.Scenario()
         seed = self.scenario.seed if self.scenario.seed is not None else seed
-        self.faults = FaultRegistry(self.state.lock, self.state.stuck_volumes, seed)
+        self.state = State(Clock(clock, step), seed=seed)
+        self.fixtures = [(str(ref), fixtures.load(ref)) for ref in fixture_refs]
+        self.faults = FaultRegistry(self.state.lock, self.state.stuck_volumes, seed or 0)
         self.journal = Journal(self.state.lock, self.scenario.journal_cap or journal_cap)
         self.validators: Validators = default_validators()
         self.sleep: Callable[[float], None] = time.sleep

@@ -10,8 +10,7 @@ import itertools
 import secrets
 from typing import Any
 
-import yaml
-
+from . import settings
 from .cloud import Cloud
 from .domain.model import BlockDeviceMapping, Project, Server, User, Volume
 from .faults import FaultRegistry
@@ -117,28 +116,16 @@ class Fakenova:
 
     def connect_kwargs(self, user: str = "demo") -> dict[str, Any]:
         """Keyword arguments for ``openstack.connect(**...)``."""
-        name, password, project = self._account(user)
-        return {"auth_url": self.auth_url, "username": name, "password": password,
-                "project_name": project, "user_domain_name": "Default",
-                "project_domain_name": "Default", "region_name": "RegionOne",
+        return {**settings.auth(self.url, *self._account(user)), "region_name": "RegionOne",
                 "load_yaml_config": False, "load_envvars": False}
 
     def clouds_yaml(self, user: str = "demo", cloud_name: str = "fakenova") -> str:
         """A clouds.yaml document naming this cloud ``fakenova``."""
-        name, password, project = self._account(user)
-        return yaml.safe_dump({"clouds": {cloud_name: {
-            "auth": {"auth_url": self.auth_url, "username": name, "password": password,
-                     "project_name": project, "user_domain_name": "Default",
-                     "project_domain_name": "Default"},
-            "region_name": "RegionOne", "identity_api_version": 3}}}, sort_keys=False)
+        return settings.clouds_yaml(self.url, *self._account(user), cloud_name=cloud_name)
 
     def env(self, user: str = "demo") -> dict[str, str]:
         """The OS_* variables, for code under test that runs in a subprocess."""
-        name, password, project = self._account(user)
-        return {"OS_AUTH_URL": self.auth_url, "OS_USERNAME": name, "OS_PASSWORD": password,
-                "OS_PROJECT_NAME": project, "OS_USER_DOMAIN_NAME": "Default",
-                "OS_PROJECT_DOMAIN_NAME": "Default", "OS_REGION_NAME": "RegionOne",
-                "OS_IDENTITY_API_VERSION": "3", "OS_INTERFACE": "public"}
+        return settings.os_env(self.url, *self._account(user))
 
     # -- seeding -------------------------------------------------------------------------
 

@@ -125,3 +125,30 @@ def test_installed_from_a_clean_build_serves_the_demo_cloud(tmp_path: Path) -> N
         [str(python), "-c", "import fakenova.resources as r; print(r.schemas_dir())"],
         cwd=elsewhere, capture_output=True, text=True, check=True).stdout
     assert str(environment) in packaged, "schemas must come from the installed package"
+
+
+@pytest.mark.parametrize("user", ["demo", "admin"])
+def test_env_and_clouds_yaml_print_working_settings(user: str) -> None:
+    import yaml
+
+    from fakenova import create_app
+    from fakenova.server import FakenovaServer
+
+    def fakenova(*args: str) -> str:
+        return subprocess.run([sys.executable, "-m", "fakenova", *args], check=True,
+                              capture_output=True, text=True, timeout=30).stdout
+
+    with FakenovaServer(create_app(["demo"])) as server:
+        exports = fakenova("env", "--url", server.url, "--user", user)
+        env = dict(line.removeprefix("export ").split("=", 1)
+                   for line in exports.splitlines())
+        clouds = yaml.safe_load(fakenova("clouds-yaml", "--url", server.url, "--user", user))
+        auth = clouds["clouds"]["fakenova"]["auth"]
+        assert auth["auth_url"] == env["OS_AUTH_URL"] == f"{server.url}/identity"
+        status, headers, _ = call(f"{server.url}/identity/v3/auth/tokens", "POST", {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": env["OS_USERNAME"], "domain": {"name": env["OS_USER_DOMAIN_NAME"]},
+                "password": env["OS_PASSWORD"]}}},
+            "scope": {"project": {"name": auth["project_name"],
+                                  "domain": {"name": auth["project_domain_name"]}}}}})
+    assert status == 201 and headers["X-Subject-Token"]

@@ -191,11 +191,11 @@ def _attach_offloaded(state: State, server: Server, volume: Volume, tag: str | N
         raise BadRequest("Attaching multiattach volumes is not supported for "
                          "shelved-offloaded instances.")
     _check_reservable(volume)
-    attachment = VolumeAttachment(id=new_id(), volume_id=volume.id, server_id=server.id,
+    attachment = VolumeAttachment(id=state.new_id(), volume_id=volume.id, server_id=server.id,
                                   status="attached", attached_at=now_iso())
     volume.attachments.append(attachment)
     volume.status = "in-use"
-    bdm = BlockDeviceMapping(uuid=new_id(), server_id=server.id, volume_id=volume.id,
+    bdm = BlockDeviceMapping(uuid=state.new_id(), server_id=server.id, volume_id=volume.id,
                              device_name=None, attachment_id=attachment.id,
                              delete_on_termination=delete_on_termination)
     server.bdms.append(bdm)
@@ -205,11 +205,11 @@ def _attach_offloaded(state: State, server: Server, volume: Volume, tag: str | N
 def _attach_on_host(state: State, server: Server, volume: Volume, tag: str | None,
                     delete_on_termination: bool) -> BlockDeviceMapping:
     device = next_device_name(server)
-    attachment = VolumeAttachment(id=new_id(), volume_id=volume.id, server_id=server.id,
+    attachment = VolumeAttachment(id=state.new_id(), volume_id=volume.id, server_id=server.id,
                                   status="reserved", device=device, host_name=server.host)
     volume.attachments.append(attachment)
     volume.status = "reserved"
-    bdm = BlockDeviceMapping(uuid=new_id(), server_id=server.id, volume_id=volume.id,
+    bdm = BlockDeviceMapping(uuid=state.new_id(), server_id=server.id, volume_id=volume.id,
                              device_name=device, attachment_id=attachment.id, tag=tag,
                              delete_on_termination=delete_on_termination)
     server.bdms.append(bdm)
@@ -339,7 +339,7 @@ def _swap(state: State, ctx: Context, server: Server, old_volume_id: str,
     _check_reservable(new)
 
     old.status = "detaching"
-    new_attachment = VolumeAttachment(id=new_id(), volume_id=new.id, server_id=server.id,
+    new_attachment = VolumeAttachment(id=state.new_id(), volume_id=new.id, server_id=server.id,
                                       status="reserved", device=bdm.device_name,
                                       host_name=server.host)
     new.attachments.append(new_attachment)

@@ -18,7 +18,6 @@ from .model import (
     Server,
     Volume,
     VolumeAttachment,
-    new_id,
     now_iso,
 )
 from .state import State, locked, next_device_name
@@ -169,14 +168,14 @@ def create_server(state: State, ctx: Context, name: str, image_ref: str | None,
                              "size specified")
     existing = _volumes_to_attach(state, ctx, block_devices)
 
-    server = Server(id=new_id(), name=name, project_id=ctx.project_id, user_id=ctx.user_id,
+    server = Server(id=state.new_id(), name=name, project_id=ctx.project_id, user_id=ctx.user_id,
                     vm_state="building", task_state="scheduling", host=None,
                     image_ref="" if boot_from_volume else (image_ref or ""),
                     flavor_ref=flavor_ref, metadata=dict(metadata or {}),
                     description=description)
     server.power_state = 0
     if not boot_from_volume:
-        server.bdms.append(_image_root(server))
+        server.bdms.append(_image_root(state, server))
     for request in block_devices:
         if request.destination_type != "volume":
             continue
@@ -205,8 +204,8 @@ def create_server(state: State, ctx: Context, name: str, image_ref: str | None,
     return server
 
 
-def _image_root(server: Server) -> BlockDeviceMapping:
-    return BlockDeviceMapping(uuid=new_id(), server_id=server.id, volume_id=None,
+def _image_root(state: State, server: Server) -> BlockDeviceMapping:
+    return BlockDeviceMapping(uuid=state.new_id(), server_id=server.id, volume_id=None,
                               device_name="/dev/vda", boot_index=0, source_type="image",
                               destination_type="local")
 
@@ -234,13 +233,13 @@ def _volumes_to_attach(state: State, ctx: Context,
 def _reserve_for_boot(state: State, server: Server, volume: Volume,
                       request: BlockDeviceRequest) -> None:
     device = "/dev/vda" if request.boot_index == 0 else next_device_name(server)
-    attachment = VolumeAttachment(id=new_id(), volume_id=volume.id, server_id=server.id,
+    attachment = VolumeAttachment(id=state.new_id(), volume_id=volume.id, server_id=server.id,
                                   status="reserved", device=device)
     volume.attachments.append(attachment)
     if volume.status != "creating":
         volume.status = "reserved"
     server.bdms.append(BlockDeviceMapping(
-        uuid=new_id(), server_id=server.id, volume_id=volume.id, device_name=device,
+        uuid=state.new_id(), server_id=server.id, volume_id=volume.id, device_name=device,
         boot_index=request.boot_index, attachment_id=attachment.id, tag=request.tag,
         delete_on_termination=request.delete_on_termination))
 

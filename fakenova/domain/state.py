@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import random
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -42,8 +43,11 @@ def stable_id(kind: str, name: str) -> str:
 class State:
     """Everything the fake cloud knows, guarded by one re-entrant lock."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, seed: int | None = None) -> None:
         self.lock = threading.RLock()
+        # With a seed, the ids of servers, volumes and attachments repeat from run to run.
+        self._seed = seed
+        self._ids = random.Random(seed) if seed is not None else None
         self.clock = clock or Clock()
         self.projects: dict[str, Project] = {}
         self.users: dict[str, User] = {}
@@ -52,6 +56,11 @@ class State:
         self.volumes: dict[str, Volume] = {}
         # volume id -> "attaching" | "detaching" | "error": transitions a fault holds back
         self.stuck_volumes: dict[str, str] = {}
+
+    def new_id(self) -> str:
+        if self._ids is None:
+            return new_id()
+        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
 
     @contextmanager
     def transaction(self) -> Iterator[State]:
@@ -62,8 +71,11 @@ class State:
             self.clock.run_due()
 
     def clear(self) -> None:
-        """Forget servers, volumes and pending transitions; identity and tokens stay."""
+        """Forget servers, volumes and pending transitions; identity and tokens stay. Seeded
+        ids start again from the seed."""
         with self.lock:
+            if self._seed is not None:
+                self._ids = random.Random(self._seed)
             self.clock.clear()
             self.servers.clear()
             self.volumes.clear()
@@ -144,7 +156,7 @@ class State:
             vm_state = _STATUS_VM_STATE.get(status.upper(), status.lower())
             project_id, user_id = self._owner(project)
             server = Server(
-                id=id or new_id(),
+                id=id or self.new_id(),
                 name=name,
                 project_id=project_id,
                 user_id=user_id,
@@ -165,7 +177,7 @@ class State:
                            delete_on_termination=False, legacy=False)
             else:
                 server.bdms.append(
-                    BlockDeviceMapping(uuid=new_id(), server_id=server.id, volume_id=None,
+                    BlockDeviceMapping(uuid=self.new_id(), server_id=server.id, volume_id=None,
                                        device_name="/dev/vda", boot_index=0,
                                        source_type="image", destination_type="local")
                 )
@@ -186,7 +198,7 @@ class State:
         with self.transaction():
             project_id, user_id = self._owner(project)
             volume = Volume(
-                id=id or new_id(),
+                id=id or self.new_id(),
                 name=name,
                 project_id=project_id,
                 user_id=user_id,
@@ -233,7 +245,7 @@ class State:
         tag: str | None = None,
     ) -> BlockDeviceMapping:
         attachment = VolumeAttachment(
-            id=new_id(), volume_id=volume.id, server_id=server.id, status="attached",
+            id=self.new_id(), volume_id=volume.id, server_id=server.id, status="attached",
             device=device, host_name=server.host if device else None, attached_at=now_iso(),
         )
         volume.attachments.append(attachment)
@@ -241,7 +253,7 @@ class State:
         if boot_index == 0:
             volume.bootable = True
         bdm = BlockDeviceMapping(
-            uuid=new_id(), server_id=server.id, volume_id=volume.id, device_name=device,
+            uuid=self.new_id(), server_id=server.id, volume_id=volume.id, device_name=device,
             boot_index=boot_index, attachment_id=None if legacy else attachment.id, tag=tag,
             delete_on_termination=delete_on_termination,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import BadRequest, Forbidden, NotFound
 from ..validation import is_uuid_like
-from .model import Context, Volume, new_id, now_iso
+from .model import Context, Volume, now_iso
 from .state import State, locked
 
 MULTIATTACH_TYPE = "multiattach"
@@ -69,7 +69,7 @@ def begin_create_volume(state: State, ctx: Context, size: int, name: str | None,
 
     For callers that already hold the state's lock (server create uses it too).
     """
-    volume = Volume(id=new_id(), name=name, project_id=ctx.project_id, user_id=ctx.user_id,
+    volume = Volume(id=state.new_id(), name=name, project_id=ctx.project_id, user_id=ctx.user_id,
                     size=size, status="creating", description=description,
                     multiattach=multiattach or volume_type == MULTIATTACH_TYPE,
                     bootable=bootable or image_ref is not None,
