@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 from types import TracebackType
 
@@ -44,18 +46,28 @@ class FakenovaServer:
         if self._thread is not None:
             raise ServerError("the server is already running")
         self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05},
                                         name="fakenova-server", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop at once: the serving loop is woken by a connection instead of waiting for its
+        half-second poll to notice the shutdown."""
         if self._thread is None:
             self._server.server_close()
             return
-        self._server.shutdown()
+        stopping = threading.Thread(target=self._server.shutdown)
+        stopping.start()
+        while stopping.is_alive():
+            self._wake()
+            stopping.join(0.002)
         self._thread.join()
         self._thread = None
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError), socket.create_connection(
+                (self.host, self.port), timeout=0.1):
+            pass
 
     def __enter__(self) -> FakenovaServer:
         return self.start()
