@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import fixtures, scenarios
+from .domain.attachments import settle_volume_status
 from .domain.clock import Clock, ClockMode
 from .domain.identity import seed_default_accounts
 from .domain.state import State
@@ -64,6 +65,47 @@ class Cloud:
             for rule in self.scenario.faults:
                 self.faults.add(rule)
             self.journal.clear()
+
+    def seed(self, fixture: Any) -> dict[str, list[Any]]:
+        """Apply a fixture document whole, or not at all; returns what it created."""
+        fixtures.check(fixture, "seed")
+        with self.state.transaction() as state:
+            before = copy.deepcopy((state.projects, state.users, state.servers, state.volumes))
+            try:
+                return fixtures.apply(state, fixture, "seed")
+            except fixtures.FixtureError:
+                state.projects, state.users, state.servers, state.volumes = before
+                raise
+
+    def remove_project(self, project_id: str) -> None:
+        """Forget a project with its users, tokens, servers, volumes, journal entries and
+        the fault rules scoped to it; what other projects attached to it is detached."""
+        with self.state.transaction() as state:
+            doomed_servers = {s.id for s in state.servers.values() if s.project_id == project_id}
+            doomed_volumes = {v.id for v in state.volumes.values() if v.project_id == project_id}
+            for server in state.servers.values():
+                server.bdms = [b for b in server.bdms if b.volume_id not in doomed_volumes]
+            for volume in state.volumes.values():
+                kept = [a for a in volume.attachments if a.server_id not in doomed_servers]
+                if len(kept) != len(volume.attachments):
+                    volume.attachments = kept
+                    settle_volume_status(volume)
+            for server_id in doomed_servers:
+                del state.servers[server_id]
+            for volume_id in doomed_volumes:
+                del state.volumes[volume_id]
+            users = {u.id for u in state.users.values() if project_id in u.roles}
+            for user_id in users:
+                state.users[user_id].roles.pop(project_id, None)
+                if not state.users[user_id].roles:
+                    del state.users[user_id]
+            state.tokens = {k: t for k, t in state.tokens.items()
+                            if t.context.project_id != project_id}
+            state.projects.pop(project_id, None)
+            self.journal.clear(project=project_id)
+            for rule in self.faults.rules():
+                if rule.project == project_id:
+                    self.faults.remove(rule.id, missing_ok=True)
 
     def snapshot(self, name: str) -> None:
         """Remember the state (not tokens, faults or the journal) under ``name``."""

@@ -58,20 +58,26 @@ def load(ref: str | Path) -> Fixture:
     except (ValueError, yaml.YAMLError) as error:
         kind = "JSON" if is_json else "YAML"
         raise FixtureError(f"{path}: not valid {kind}: {error}") from error
-    data = data or {}
+    return check(data or {}, str(path))
+
+
+def check(data: Any, source: str) -> Fixture:
+    """The fixture's shape: a mapping of known sections, each a list of mappings."""
     if not isinstance(data, dict):
-        raise FixtureError(f"{path}: the top level must be a mapping of sections")
+        raise FixtureError(f"{source}: the top level must be a mapping of sections")
     unknown = set(data) - set(_SECTIONS)
     if unknown:
-        raise FixtureError(f"{path}: unknown sections {sorted(unknown)}; "
+        raise FixtureError(f"{source}: unknown sections {sorted(unknown)}; "
                            f"known: {list(_SECTIONS)}")
     for section, entries in data.items():
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise FixtureError(f"{path}: {section} must be a list of mappings")
+            raise FixtureError(f"{source}: {section} must be a list of mappings")
     return data
 
 
-def apply(state: State, fixture: Fixture, source: str = "fixture") -> None:
+def apply(state: State, fixture: Fixture, source: str = "fixture") -> dict[str, list[Any]]:
+    """Seed ``state`` with a fixture; returns what each section created."""
+    created: dict[str, list[Any]] = {}
     for section, (add, accepted) in _SECTIONS.items():
         for entry in fixture.get(section, []):
             unknown = set(entry) - accepted
@@ -79,6 +85,7 @@ def apply(state: State, fixture: Fixture, source: str = "fixture") -> None:
                 raise FixtureError(f"{source}: {section} entry {entry}: unknown keys "
                                    f"{sorted(unknown)}; accepted: {sorted(accepted)}")
             try:
-                add(state, **entry)
+                created.setdefault(section, []).append(add(state, **entry))
             except (TypeError, LookupError, FakenovaError) as error:
                 raise FixtureError(f"{source}: {section} entry {entry}: {error}") from error
+    return created

@@ -49,7 +49,44 @@ class JournalEntry:
                 and (project is None or self.project == project))
 
 
-class Journal:
+class JournalQueries:
+    """Questions a test asks of requests; subclasses say which requests there are."""
+
+    def calls(self, method: str | None = None, path: str | None = None,
+              **criteria: Any) -> list[JournalEntry]:
+        """The requests that match, oldest first."""
+        raise NotImplementedError
+
+    def assert_called(self, method: str | None = None, path: str | None = None,
+                      times: int | None = None, **criteria: Any) -> list[JournalEntry]:
+        """Fail unless a matching request was made (exactly ``times`` times, if given)."""
+        found = self.calls(method, path, **criteria)
+        if (times is None and not found) or (times is not None and len(found) != times):
+            wanted = f"{method or '*'} {path or '*'} {criteria or ''}".strip()
+            expected = "at least once" if times is None else f"{times} times"
+            raise AssertionError(f"expected {wanted} {expected}, found {len(found)}; "
+                                 f"journal:\n{self.describe()}")
+        return found
+
+    def assert_not_called(self, method: str | None = None, path: str | None = None,
+                          **criteria: Any) -> None:
+        found = self.calls(method, path, **criteria)
+        if found:
+            raise AssertionError(f"expected no {method or '*'} {path or '*'}, found "
+                                 f"{len(found)}; journal:\n{self.describe()}")
+
+    def describe(self, limit: int = 50) -> str:
+        """The last requests, one line each, for failure messages."""
+        return describe(self.calls()[-limit:])
+
+
+def describe(entries: Iterable[JournalEntry]) -> str:
+    return "\n".join(
+        f"  {e.seq:>5} {e.method:<6} {e.path} -> {e.status if e.status else 'dropped'}"
+        f"{f' [{e.fault}]' if e.fault else ''}" for e in entries) or "  (no requests)"
+
+
+class Journal(JournalQueries):
     def __init__(self, lock: threading.RLock, cap: int = DEFAULT_CAP) -> None:
         self._lock = lock
         self._entries: deque[JournalEntry] = deque(maxlen=cap)
@@ -83,31 +120,4 @@ class Journal:
 
     def calls(self, method: str | None = None, path: str | None = None,
               **criteria: Any) -> list[JournalEntry]:
-        """The requests that match, oldest first."""
         return self.entries(method=method, path=path, **criteria)
-
-    def assert_called(self, method: str | None = None, path: str | None = None,
-                      times: int | None = None, **criteria: Any) -> list[JournalEntry]:
-        """Fail unless a matching request was made (exactly ``times`` times, if given)."""
-        found = self.calls(method, path, **criteria)
-        if (times is None and not found) or (times is not None and len(found) != times):
-            wanted = f"{method or '*'} {path or '*'} {criteria or ''}".strip()
-            expected = "at least once" if times is None else f"{times} times"
-            raise AssertionError(f"expected {wanted} {expected}, found {len(found)}; "
-                                 f"journal:\n{self.describe()}")
-        return found
-
-    def assert_not_called(self, method: str | None = None, path: str | None = None,
-                          **criteria: Any) -> None:
-        found = self.calls(method, path, **criteria)
-        if found:
-            raise AssertionError(f"expected no {method or '*'} {path or '*'}, found "
-                                 f"{len(found)}; journal:\n{self.describe()}")
-
-    def describe(self, limit: int = 50) -> str:
-        """The last requests, one line each, for failure messages."""
-        with self._lock:
-            recent = list(self._entries)[-limit:]
-        return "\n".join(
-            f"  {e.seq:>5} {e.method:<6} {e.path} -> {e.status if e.status else 'dropped'}"
-            f"{f' [{e.fault}]' if e.fault else ''}" for e in recent) or "  (empty)"

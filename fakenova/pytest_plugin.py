@@ -4,6 +4,9 @@ Nothing starts at import: the server starts the first time a test asks for ``fak
 once per session (once per xdist worker), and each test gets fresh state and a project of
 its own. Override ``fakenova_fixtures`` or ``fakenova_clock`` in a conftest, or mark a test:
 ``@pytest.mark.fakenova(fixtures=["my-cloud.yaml"], faults=[{...}], clock="manual")``.
+
+With ``--fakenova-url URL`` (or ``FAKENOVA_URL``) the tests share a ``fakenova serve`` that
+is already running instead: each still sees only its own project, and cleans it up.
 """
 
 from __future__ import annotations
@@ -20,6 +23,12 @@ if TYPE_CHECKING:
     from fakenova.testing import Fakenova
 
 _HANDLE = pytest.StashKey["Fakenova"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fakenova-url", default=None, metavar="URL",
+                     help="share a running `fakenova serve` instead of starting one "
+                          "(also FAKENOVA_URL)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -41,6 +50,14 @@ def fakenova_clock() -> str:
 
 
 @pytest.fixture(scope="session")
+def fakenova_url(request: pytest.FixtureRequest) -> str | None:
+    """The URL of a shared ``fakenova serve``, or None to start one in this process."""
+    import os
+
+    return request.config.getoption("--fakenova-url") or os.environ.get("FAKENOVA_URL")
+
+
+@pytest.fixture(scope="session")
 def fakenova_server(fakenova_fixtures: list[str], fakenova_clock: str,
                     ) -> Iterator[FakenovaServer]:
     """The fakenova server of this session (or xdist worker), on 127.0.0.1 and a free port."""
@@ -53,30 +70,43 @@ def fakenova_server(fakenova_fixtures: list[str], fakenova_clock: str,
 
 
 @pytest.fixture
-def fakenova(request: pytest.FixtureRequest, fakenova_server: FakenovaServer,
+def fakenova(request: pytest.FixtureRequest, fakenova_url: str | None,
              fakenova_clock: str) -> Iterator[Fakenova]:
     """A running fake OpenStack cloud with fresh state and a project of this test's own.
 
-    ``fakenova.connect_kwargs()`` logs openstack.connect in; ``add_server``, ``add_volume``
-    and ``attach`` seed; ``faults.add(...)`` injects failures; ``requests`` is the journal
-    of this test's requests; ``clock.advance()`` moves a manual clock.
+    ``openstack.connect(**fakenova.connect_kwargs())`` logs in as this test's member user
+    (``user="admin"`` as the admin); ``add_server``, ``add_volume`` and ``attach`` seed;
+    ``faults.add(...)`` injects failures; ``requests`` is the journal of this test's
+    requests; ``clock.advance()`` moves a manual clock; ``env()`` and ``clouds_yaml()`` set
+    up code that runs in a subprocess.
     """
     from fakenova import fixtures
-    from fakenova.testing import Fakenova
+    from fakenova.testing import Fakenova, LocalBackend, RemoteBackend
 
-    cloud = fakenova_server.app.extensions["fakenova"]
-    cloud.reset()
     marker = request.node.get_closest_marker("fakenova")
     settings: dict[str, Any] = dict(marker.kwargs) if marker else {}
-    cloud.state.set_clock_mode(settings.get("clock") or fakenova_clock)
+    cloud = None
+    if fakenova_url:
+        if settings.get("clock"):
+            pytest.fail("@pytest.mark.fakenova(clock=...) needs fakenova's own server, "
+                        "not a shared one", pytrace=False)
+        backend: Any = RemoteBackend(fakenova_url)
+    else:
+        server = request.getfixturevalue("fakenova_server")
+        cloud = server.app.extensions["fakenova"]
+        cloud.reset()
+        cloud.state.set_clock_mode(settings.get("clock") or fakenova_clock)
+        backend = LocalBackend(cloud, server.url)
+    handle = Fakenova(backend, name=request.node.nodeid)
     for ref in settings.get("fixtures") or []:
-        fixtures.apply(cloud.state, fixtures.load(ref), str(ref))
-    handle = Fakenova(cloud, fakenova_server.url, name=request.node.nodeid)
+        backend.seed(dict(fixtures.load(ref)))
     for rule in settings.get("faults") or []:
         handle.faults.add(rule)
     request.node.stash[_HANDLE] = handle
     yield handle
-    cloud.state.set_clock_mode(fakenova_clock)  # type: ignore[arg-type]
+    handle.close()
+    if cloud is not None:
+        cloud.state.set_clock_mode(fakenova_clock)
 
 
 @pytest.fixture
@@ -93,13 +123,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
     """A failing test's report shows the requests it made and the faults that fired."""
     report = yield
     handle = item.stash.get(_HANDLE, None)
-    if handle is not None and report.failed and call.when in ("call", "setup", "teardown"):
-        fired = [rule.to_json() for rule in handle.faults.rules() if rule.fired]
+    if handle is not None and report.failed and call.when == "call":
+        fired = [rule for rule in handle.faults.rules() if rule.fired]
         lines = [handle.requests.describe()]
         if fired:
             lines.append("faults that fired:")
-            lines += [f"  {r['id']} {r.get('name') or ''} fired {r['fired']} of "
-                      f"{r['seen']}: {r.get('method') or '*'} {r.get('path') or '*'} -> "
-                      f"{r.get('status') or r.get('action')}" for r in fired]
+            lines += [f"  {r.id} {r.name or ''} fired {r.fired} of {r.seen}: "
+                      f"{r.method or '*'} {r.path or '*'} -> {r.status or r.action}"
+                      for r in fired]
         report.sections.append(("fakenova journal", "\n".join(lines)))
     return report

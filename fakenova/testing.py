@@ -1,30 +1,188 @@
 """The handle a test holds: its own project and user on a fake cloud, with what it needs to
 seed servers and volumes, inject faults, move the clock and read the journal.
 
-Used by the pytest plugin; usable on its own around ``create_app`` and ``FakenovaServer``.
+The cloud is either in this process (``LocalBackend``: direct calls, the fastest) or a
+``fakenova serve`` shared with other test runs (``RemoteBackend``: the control API over
+HTTP). Tests see the same handle either way.
 """
 
 from __future__ import annotations
 
-import itertools
+import json
 import secrets
-from typing import Any
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, Protocol
 
 from . import settings
 from .cloud import Cloud
-from .domain.model import BlockDeviceMapping, Project, Server, User, Volume
 from .faults import FaultRegistry
-from .journal import JournalEntry
-
-_numbers = itertools.count(1)
+from .journal import JournalEntry, JournalQueries
 
 
-class Requests:
+@dataclass(frozen=True)
+class Account:
+    project_id: str
+    project_name: str
+    user_name: str
+    password: str
+
+
+def new_account() -> Account:
+    suffix = secrets.token_hex(4)
+    return Account(secrets.token_hex(16), f"test-{suffix}", f"test-{suffix}",
+                   secrets.token_urlsafe(12))
+
+
+def account_fixture(account: Account) -> dict[str, Any]:
+    return {"projects": [{"name": account.project_name, "id": account.project_id}],
+            "users": [{"name": account.user_name, "password": account.password,
+                       "roles": {account.project_id: ["member"]}}]}
+
+
+class Backend(Protocol):
+    url: str
+
+    def seed(self, fixture: dict[str, Any]) -> dict[str, list[Any]]: ...
+    def forget(self, account: Account) -> None: ...
+    def calls(self, project: str, method: str | None, path: str | None,
+              **criteria: Any) -> list[JournalEntry]: ...
+    def advance(self, seconds: float) -> float: ...
+    def clock_mode(self) -> str: ...
+    def snapshot(self, name: str) -> None: ...
+    def restore(self, name: str) -> None: ...
+
+
+class LocalBackend:
+    """A cloud in this process, called directly."""
+
+    def __init__(self, cloud: Cloud, url: str) -> None:
+        self.cloud = cloud
+        self.url = url
+
+    def seed(self, fixture: dict[str, Any]) -> dict[str, list[Any]]:
+        return self.cloud.seed(fixture)
+
+    def forget(self, account: Account) -> None:
+        self.cloud.remove_project(account.project_id)
+
+    def calls(self, project: str, method: str | None, path: str | None,
+              **criteria: Any) -> list[JournalEntry]:
+        return self.cloud.journal.calls(method, path, project=project, **criteria)
+
+    def advance(self, seconds: float) -> float:
+        return self.cloud.advance(seconds)
+
+    def clock_mode(self) -> str:
+        return self.cloud.state.clock.mode
+
+    def snapshot(self, name: str) -> None:
+        self.cloud.snapshot(name)
+
+    def restore(self, name: str) -> None:
+        self.cloud.restore(name)
+
+
+class RemoteBackend:
+    """A ``fakenova serve`` elsewhere, driven through its control API."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        request = urllib.request.Request(
+            f"{self.url}/_fakenova{path}", method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                raw = answer.read()
+        except urllib.error.HTTPError as error:
+            raise AssertionError(f"fakenova refused {method} {path}: {error.read()!r}") \
+                from error
+        return json.loads(raw) if raw else None
+
+    def seed(self, fixture: dict[str, Any]) -> dict[str, list[Any]]:
+        created = self.control("POST", "/seed", fixture)
+        return {section: [SimpleNamespace(**item) for item in items]
+                for section, items in created.items()}
+
+    def forget(self, account: Account) -> None:
+        self.control("DELETE", f"/projects/{account.project_id}")
+
+    def calls(self, project: str, method: str | None, path: str | None,
+              **criteria: Any) -> list[JournalEntry]:
+        entries = self.control("GET", f"/requests?project={project}")["requests"]
+        found = [JournalEntry(**entry) for entry in entries]
+        return [e for e in found if e.matches(method=method, path=path, **criteria)]
+
+    def advance(self, seconds: float) -> float:
+        return float(self.control("POST", "/clock", {"advance": seconds})["now"])
+
+    def clock_mode(self) -> str:
+        return str(self.control("GET", "/clock")["mode"])
+
+    def snapshot(self, name: str) -> None:
+        self.control("POST", "/snapshots", {"name": name})
+
+    def restore(self, name: str) -> None:
+        self.control("POST", f"/snapshots/{name}/restore")
+
+
+class RemoteRule(SimpleNamespace):
+    """A rule on a shared server; as a context manager, in force only inside the block."""
+
+    def __enter__(self) -> RemoteRule:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._faults.remove(self.id)
+
+
+class RemoteFaults:
+    """Fault rules on a shared server: scoped to the test's project unless told otherwise."""
+
+    def __init__(self, backend: RemoteBackend, project_id: str) -> None:
+        self._backend = backend
+        self._project_id = project_id
+
+    def add(self, spec: dict[str, Any] | None = None, /, **keys: Any) -> RemoteRule:
+        rule = {**(spec or {}), **keys}
+        if rule.get("service") != "identity" and rule.get("preset") != "keystone_503":
+            rule.setdefault("project", self._project_id)
+        return self._rule(self._backend.control("POST", "/faults", rule))
+
+    def preset(self, name: str, **params: Any) -> RemoteRule:
+        return self.add({"preset": name, **params})
+
+    def rules(self) -> list[RemoteRule]:
+        rules = self._backend.control("GET", "/faults")["faults"]
+        return [self._rule(r) for r in rules if r.get("project") == self._project_id]
+
+    def _rule(self, fields: dict[str, Any]) -> RemoteRule:
+        defaults = {"name": None, "method": None, "path": None, "status": None}
+        return RemoteRule(**{**defaults, **fields}, _faults=self)
+
+    def remove(self, rule_id: str) -> None:
+        self._backend.control("DELETE", f"/faults/{rule_id}")
+
+    def clear(self) -> None:
+        for rule in self.rules():
+            self.remove(rule.id)
+
+
+class Requests(JournalQueries):
     """The journal as one test sees it: only the requests made as its own project."""
 
-    def __init__(self, cloud: Cloud, project_id: str) -> None:
-        self._journal = cloud.journal
+    def __init__(self, backend: Backend, project_id: str) -> None:
+        self._backend = backend
         self._project_id = project_id
+
+    def calls(self, method: str | None = None, path: str | None = None,
+              **criteria: Any) -> list[JournalEntry]:
+        return self._backend.calls(self._project_id, method, path, **criteria)
 
     def __iter__(self) -> Any:
         return iter(self.calls())
@@ -32,42 +190,19 @@ class Requests:
     def __len__(self) -> int:
         return len(self.calls())
 
-    def calls(self, method: str | None = None, path: str | None = None,
-              **criteria: Any) -> list[JournalEntry]:
-        criteria.setdefault("project", self._project_id)
-        return self._journal.calls(method, path, **criteria)
-
-    def assert_called(self, method: str | None = None, path: str | None = None,
-                      times: int | None = None, **criteria: Any) -> list[JournalEntry]:
-        criteria.setdefault("project", self._project_id)
-        return self._journal.assert_called(method, path, times, **criteria)
-
-    def assert_not_called(self, method: str | None = None, path: str | None = None,
-                          **criteria: Any) -> None:
-        criteria.setdefault("project", self._project_id)
-        self._journal.assert_not_called(method, path, **criteria)
-
-    def describe(self, limit: int = 50) -> str:
-        entries = self.calls()[-limit:]
-        return "\n".join(
-            f"  {e.seq:>5} {e.method:<6} {e.path} -> {e.status or 'dropped'}"
-            f"{f' [{e.fault}]' if e.fault else ''}" for e in entries) or "  (no requests)"
-
 
 class Clock:
-    def __init__(self, cloud: Cloud) -> None:
-        self._cloud = cloud
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
 
     @property
     def mode(self) -> str:
-        return self._cloud.state.clock.mode
-
-    def now(self) -> float:
-        return self._cloud.state.clock.now()
+        """``immediate``, ``timed`` or ``manual``."""
+        return self._backend.clock_mode()
 
     def advance(self, seconds: float = 1.0) -> float:
         """Move a manual clock on; every transition that falls due is applied."""
-        return self._cloud.advance(seconds)
+        return self._backend.advance(seconds)
 
 
 class Fakenova:
@@ -77,19 +212,28 @@ class Fakenova:
     server never see each other's servers and volumes; ``user="admin"`` is the cloud's admin.
     """
 
-    def __init__(self, cloud: Cloud, url: str, name: str = "") -> None:
-        self.cloud = cloud
-        self.url = url.rstrip("/")
-        suffix = f"{next(_numbers)}-{secrets.token_hex(3)}"
-        self.password = secrets.token_urlsafe(12)
-        self.project: Project = cloud.state.add_project(f"test-{suffix}",
-                                                        id=secrets.token_hex(16))
-        self.user: User = cloud.state.add_user(
-            f"test-{suffix}", self.password, roles={self.project.id: ["member"]},
-            id=secrets.token_hex(16))
+    def __init__(self, backend: Backend, name: str = "") -> None:
+        self.backend = backend
+        self.url = backend.url.rstrip("/")
         self.name = name
-        self.requests = Requests(cloud, self.project.id)
-        self.clock = Clock(cloud)
+        self.account = new_account()
+        backend.seed(account_fixture(self.account))
+        self.requests = Requests(backend, self.account.project_id)
+        self.clock = Clock(backend)
+        self.faults: FaultRegistry | RemoteFaults = (
+            backend.cloud.faults if isinstance(backend, LocalBackend)
+            else RemoteFaults(backend, self.account.project_id))  # type: ignore[arg-type]
+
+    @property
+    def cloud(self) -> Cloud:
+        """The cloud itself, when it runs in this process."""
+        if not isinstance(self.backend, LocalBackend):
+            raise AttributeError("the cloud runs in another process; use the control API")
+        return self.backend.cloud
+
+    @property
+    def project_id(self) -> str:
+        return self.account.project_id
 
     # -- where it is and how to log in ---------------------------------------------------
 
@@ -103,64 +247,65 @@ class Fakenova:
 
     @property
     def volume_url(self) -> str:
-        return f"{self.url}/volume/v3/{self.project.id}"
+        return f"{self.url}/volume/v3/{self.account.project_id}"
 
-    def _account(self, user: str) -> tuple[str, str, str]:
+    def _credentials(self, user: str) -> tuple[str, str, str]:
         if user == "demo":
-            return self.user.name, self.password, self.project.name
-        if user == "admin":
-            return "admin", "admin", "admin"
-        found = self.cloud.state.find_user(user)
-        project = self.cloud.state.projects[next(iter(found.roles))]
-        return found.name, found.password, project.name
+            return self.account.user_name, self.account.password, self.account.project_name
+        if user in settings.DEFAULT_ACCOUNTS:
+            name, password = settings.DEFAULT_ACCOUNTS[user]
+            return name, password, name
+        raise ValueError(f"user is 'demo' (this test's own) or 'admin', not {user!r}")
 
     def connect_kwargs(self, user: str = "demo") -> dict[str, Any]:
         """Keyword arguments for ``openstack.connect(**...)``."""
-        return {**settings.auth(self.url, *self._account(user)), "region_name": "RegionOne",
-                "load_yaml_config": False, "load_envvars": False}
+        return {**settings.auth(self.url, *self._credentials(user)),
+                "region_name": "RegionOne", "load_yaml_config": False, "load_envvars": False}
 
     def clouds_yaml(self, user: str = "demo", cloud_name: str = "fakenova") -> str:
         """A clouds.yaml document naming this cloud ``fakenova``."""
-        return settings.clouds_yaml(self.url, *self._account(user), cloud_name=cloud_name)
+        return settings.clouds_yaml(self.url, *self._credentials(user), cloud_name=cloud_name)
 
     def env(self, user: str = "demo") -> dict[str, str]:
         """The OS_* variables, for code under test that runs in a subprocess."""
-        return settings.os_env(self.url, *self._account(user))
+        return settings.os_env(self.url, *self._credentials(user))
 
     # -- seeding -------------------------------------------------------------------------
 
-    def add_server(self, name: str | None = None, **attributes: Any) -> Server:
-        """A server in this test's project (see ``State.add_server`` for the attributes)."""
-        attributes.setdefault("project", self.project.id)
-        return self.cloud.state.add_server(name or f"server-{secrets.token_hex(3)}",
-                                           **attributes)
+    def _add(self, section: str, entry: dict[str, Any]) -> Any:
+        return self.backend.seed({section: [entry]})[section][0]
 
-    def add_volume(self, name: str | None = None, **attributes: Any) -> Volume:
-        attributes.setdefault("project", self.project.id)
-        return self.cloud.state.add_volume(name or f"volume-{secrets.token_hex(3)}",
-                                           **attributes)
+    def add_server(self, name: str | None = None, **attributes: Any) -> Any:
+        """A server in this test's project: ``status``, ``locked``, ``boot_volume``, ...
+        as in fixture files."""
+        attributes.setdefault("project", self.account.project_id)
+        return self._add("servers", {"name": name or f"server-{secrets.token_hex(3)}",
+                                     **attributes})
 
-    def attach(self, server: Server | str, volume: Volume | str,
-               **attributes: Any) -> BlockDeviceMapping:
-        """A completed attachment, as if attached long ago."""
-        server_id = server.id if isinstance(server, Server) else server
-        volume_id = volume.id if isinstance(volume, Volume) else volume
-        return self.cloud.state.add_attachment(server_id, volume_id, **attributes)
+    def add_volume(self, name: str | None = None, **attributes: Any) -> Any:
+        """A volume in this test's project: ``size``, ``multiattach``, ``status``, ..."""
+        attributes.setdefault("project", self.account.project_id)
+        return self._add("volumes", {"name": name or f"volume-{secrets.token_hex(3)}",
+                                     **attributes})
 
-    # -- faults, snapshots, reset --------------------------------------------------------
+    def attach(self, server: Any, volume: Any, **attributes: Any) -> Any:
+        """A completed attachment, as if attached long ago: ``device``, ``tag``, ..."""
+        return self._add("attachments", {"server": getattr(server, "id", server),
+                                         "volume": getattr(volume, "id", volume),
+                                         **attributes})
 
-    @property
-    def faults(self) -> FaultRegistry:
-        return self.cloud.faults
+    # -- snapshots and cleaning up -------------------------------------------------------
 
     def snapshot(self, name: str) -> None:
-        self.cloud.snapshot(name)
+        self.backend.snapshot(name)
 
     def restore(self, name: str) -> None:
-        self.cloud.restore(name)
+        self.backend.restore(name)
 
     def reset(self) -> None:
-        """The whole cloud back to its fixtures; this test keeps its project and user."""
-        self.cloud.reset()
-        self.cloud.state.projects[self.project.id] = self.project
-        self.cloud.state.users[self.user.id] = self.user
+        """Empty this test's project (servers, volumes, journal, its fault rules)."""
+        self.backend.forget(self.account)
+        self.backend.seed(account_fixture(self.account))
+
+    def close(self) -> None:
+        self.backend.forget(self.account)

@@ -92,5 +92,38 @@ def test_unmarked(fakenova):
 def test_fixtures_are_documented(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_nothing="def test_nothing(): pass")
     result = pytester.runpytest_inprocess("--fixtures")
-    result.stdout.fnmatch_lines(["fakenova_clock * -- *", "fakenova -- *",
-                                 "*A running fake OpenStack cloud*", "fakenova_app -- *"])
+    for documented in (["fakenova -- *", "*A running fake OpenStack cloud*"],
+                       ["fakenova_app -- *", "*without a socket*"],
+                       ["fakenova_clock * -- *", "*immediate*"],
+                       ["fakenova_fixtures * -- *", "*Fixture files*"],
+                       ["fakenova_url * -- *", "*shared ``fakenova serve``*"]):
+        result.stdout.fnmatch_lines(documented)
+
+
+def test_tests_can_share_a_running_server_and_clean_up(pytester: pytest.Pytester) -> None:
+    from fakenova import create_app
+    from fakenova.server import FakenovaServer
+
+    source = '''
+import openstack, pytest
+
+@pytest.mark.parametrize("name", ["first", "second"])
+def test_isolated(fakenova, name):
+    server = fakenova.add_server(name)
+    volume = fakenova.add_volume("data")
+    fakenova.attach(server, volume)
+    conn = openstack.connect(**fakenova.connect_kwargs())
+    assert [s.name for s in conn.compute.servers()] == [name]
+    assert [v.name for v in conn.block_storage.volumes()] == ["data"]
+    fakenova.requests.assert_called("GET", "/servers/detail")
+    with fakenova.faults.preset("flaky", operation="list", status=409):
+        with pytest.raises(openstack.exceptions.ConflictException):
+            list(conn.compute.volume_attachments(server.id))
+'''
+    shared = create_app()
+    with FakenovaServer(shared) as server:
+        run(pytester, source, "--fakenova-url", server.url).assert_outcomes(passed=2)
+        state = shared.extensions["fakenova"].state
+        assert (state.servers, state.volumes) == ({}, {})
+        assert sorted(p.name for p in state.projects.values()) == ["admin", "demo"]
+        assert shared.extensions["fakenova"].faults.rules() == []

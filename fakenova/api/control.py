@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, Response, request
 
+from ..domain.model import Server, User
 from ..errors import BadRequest
+from ..fixtures import FixtureError
 from .common import cloud
 from .faults import json_response
 
@@ -32,6 +35,12 @@ def reset() -> Response:
 def state() -> Response:
     """Every server, volume and attachment, as JSON."""
     return json_response(cloud().state.snapshot())
+
+
+@bp.get("/clock")
+def clock_state() -> Response:
+    clock = cloud().state.clock
+    return json_response({"mode": clock.mode, "now": clock.now(), "pending": clock.pending})
 
 
 @bp.post("/clock")
@@ -115,4 +124,32 @@ def restore_snapshot(name: str) -> Response:
 @bp.delete("/snapshots/<name>")
 def delete_snapshot(name: str) -> Response:
     cloud().delete_snapshot(name)
+    return Response(status=204)
+
+
+def _record(item: Any) -> dict[str, Any]:
+    data = asdict(item)
+    if isinstance(item, Server):
+        data["status"] = item.status
+    if isinstance(item, User):
+        data["roles"] = {project: sorted(roles) for project, roles in item.roles.items()}
+    return data
+
+
+@bp.post("/seed")
+def seed() -> Response:
+    """Apply a fixture document (projects, users, servers, volumes, attachments) whole, or
+    not at all; 201 with what was created."""
+    try:
+        created = cloud().seed(_json_object())
+    except FixtureError as error:
+        raise BadRequest(str(error)) from error
+    return json_response({section: [_record(item) for item in items]
+                          for section, items in created.items()}, 201)
+
+
+@bp.delete("/projects/<project_id>")
+def remove_project(project_id: str) -> Response:
+    """Forget a project and everything in it: how a test cleans up on a shared server."""
+    cloud().remove_project(project_id)
     return Response(status=204)

@@ -111,6 +111,8 @@ def render_unexpected(error: Exception) -> Response:
     if getattr(g, "service", None) == "identity":
         return keystone_error(500, "An unexpected error prevented the server from fulfilling "
                                    "your request.")
+    if getattr(g, "service", None) == "control":
+        return json_response({"error": {"code": 500, "message": repr(error)}}, 500)
     return openstack_fault(
         500, f"Unexpected API Error. Please contact the administrator\n{type(error)}"
     )
