@@ -1,10 +1,25 @@
-"""fakenova: a test double of OpenStack Nova's volume-attachment API."""
+"""fakenova: a test double of OpenStack Nova's volume-attachment API.
+
+The names below load on first use, so that importing the pytest plugin (which every
+pytest run of a project that installs fakenova does) costs almost nothing.
+"""
 
 from __future__ import annotations
 
-from .app import create_app as create_app
-from .cloud import Cloud as Cloud
-from .errors import FakenovaError as FakenovaError
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import create_app as create_app
+    from .cloud import Cloud as Cloud
+    from .errors import FakenovaError as FakenovaError
 
 __version__ = "0.1.0"
 __all__ = ["Cloud", "FakenovaError", "__version__", "create_app"]
+_LAZY = {"create_app": ".app", "Cloud": ".cloud", "FakenovaError": ".errors"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'fakenova' has no attribute {name!r}")
