@@ -65,11 +65,11 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         app = create_app(args.fixture or ["demo"], clock=args.clock, step=args.step,
                          scenario=args.faults, seed=args.seed)
-        server = FakenovaServer(app, args.host, args.port)
+        server = FakenovaServer(app, args.host, args.port, log_requests=args.verbose)
     except (FixtureError, ServerError) as error:
         print(f"fakenova: {error}", file=sys.stderr)
         return 2

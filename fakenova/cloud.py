@@ -55,12 +55,18 @@ class Cloud:
 
     def reset(self) -> None:
         """Back to the default accounts plus what the fixtures define, with the scenario's
-        fault rules (counters at zero) and an empty journal. Snapshots are kept."""
+        fault rules (counters at zero) and an empty journal. Snapshots are kept.
+
+        The first reset builds that state and remembers it; later ones restore only what
+        changed since, so a reset costs the same with ten objects or ten thousand.
+        """
         with self.state.lock:
-            self.state.clear()
-            seed_default_accounts(self.state)
-            for source, fixture in self.fixtures:
-                fixtures.apply(self.state, fixture, source)
+            if not self.state.restore_baseline():
+                self.state.clear(everything=True)
+                seed_default_accounts(self.state)
+                for source, fixture in self.fixtures:
+                    fixtures.apply(self.state, fixture, source)
+                self.state.mark_baseline()
             self.faults.clear()
             for rule in self.scenario.faults:
                 self.faults.add(rule)
@@ -69,13 +75,8 @@ class Cloud:
     def seed(self, fixture: Any) -> dict[str, list[Any]]:
         """Apply a fixture document whole, or not at all; returns what it created."""
         fixtures.check(fixture, "seed")
-        with self.state.transaction() as state:
-            before = copy.deepcopy((state.projects, state.users, state.servers, state.volumes))
-            try:
-                return fixtures.apply(state, fixture, "seed")
-            except fixtures.FixtureError:
-                state.projects, state.users, state.servers, state.volumes = before
-                raise
+        with self.state.transaction() as state, state.savepoint():
+            return fixtures.apply(state, fixture, "seed")
 
     def remove_project(self, project_id: str) -> None:
         """Forget a project with its users, tokens, servers, volumes, journal entries and
@@ -83,25 +84,31 @@ class Cloud:
         with self.state.transaction() as state:
             doomed_servers = {s.id for s in state.servers.values() if s.project_id == project_id}
             doomed_volumes = {v.id for v in state.volumes.values() if v.project_id == project_id}
-            for server in state.servers.values():
-                server.bdms = [b for b in server.bdms if b.volume_id not in doomed_volumes]
-            for volume in state.volumes.values():
-                kept = [a for a in volume.attachments if a.server_id not in doomed_servers]
-                if len(kept) != len(volume.attachments):
-                    volume.attachments = kept
-                    settle_volume_status(volume)
+            if doomed_volumes:
+                for server in state.servers.values():
+                    if any(b.volume_id in doomed_volumes for b in server.bdms):
+                        state.touch(server)
+                        server.bdms = [b for b in server.bdms
+                                       if b.volume_id not in doomed_volumes]
+            if doomed_servers:
+                for volume in state.volumes.values():
+                    kept = [a for a in volume.attachments if a.server_id not in doomed_servers]
+                    if len(kept) != len(volume.attachments):
+                        state.touch(volume)
+                        volume.attachments = kept
+                        settle_volume_status(volume)
             for server_id in doomed_servers:
-                del state.servers[server_id]
+                state.touch(state.servers.pop(server_id))
             for volume_id in doomed_volumes:
-                del state.volumes[volume_id]
-            users = {u.id for u in state.users.values() if project_id in u.roles}
-            for user_id in users:
-                state.users[user_id].roles.pop(project_id, None)
-                if not state.users[user_id].roles:
-                    del state.users[user_id]
+                state.touch(state.volumes.pop(volume_id))
+            for user in [u for u in state.users.values() if project_id in u.roles]:
+                state.touch(user)
+                user.roles.pop(project_id, None)
+                if not user.roles:
+                    del state.users[user.id]
             state.tokens = {k: t for k, t in state.tokens.items()
                             if t.context.project_id != project_id}
-            state.projects.pop(project_id, None)
+            state.touch(state.projects.pop(project_id, None))
             self.journal.clear(project=project_id)
             for rule in self.faults.rules():
                 if rule.project == project_id:
@@ -121,8 +128,10 @@ class Cloud:
                 raise NotFound(f"Snapshot {name} could not be found.")
             state = self.state
             state.clock.clear()
+            state.touch_everything()  # what reset must restore: all that was there before
             state.projects, state.users, state.servers, state.volumes = copy.deepcopy(
                 (saved.projects, saved.users, saved.servers, saved.volumes))
+            state.touch_everything()  # and all that is there now
 
     def snapshots(self) -> list[str]:
         with self.state.lock:

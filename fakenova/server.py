@@ -8,21 +8,32 @@ import threading
 from types import TracebackType
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 
 class ServerError(RuntimeError):
     """The server could not start (for example, its port is taken)."""
 
 
+class _RequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, logging each request only when the server is asked to."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if getattr(self.server, "log_requests", False):
+            super().log_request(code, size)
+
+
 class FakenovaServer:
-    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 0,
+                 log_requests: bool = False) -> None:
         self.app = app
         try:
             # make_server binds here, in the caller, so a busy port fails at once.
-            self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+            self._server: BaseWSGIServer = make_server(host, port, app, threaded=True,
+                                                       request_handler=_RequestHandler)
         except SystemExit as error:  # werkzeug prints the OSError and exits on a bind failure
             raise ServerError(f"cannot listen on {host}:{port} (is the port in use?)") from error
+        self._server.log_requests = log_requests  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
 
     @property

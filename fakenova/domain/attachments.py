@@ -72,6 +72,7 @@ def _volume_or_404(state: State, ctx: Context, volume_id: str) -> Volume:
     volume = state.visible_volume(ctx, volume_id)
     if volume is None:
         raise NotFound(f"Volume {volume_id} could not be found.")
+    state.touch(volume)
     return volume
 
 
@@ -155,6 +156,7 @@ def attach(state: State, ctx: Context, server_id: str, volume_id: str, version: 
     """Attach a volume; None when a 2.101+ request failed after its 202 (nothing changed)."""
     server = state.visible_server(ctx, server_id)
     authorize(ctx, "create", server.project_id)
+    state.touch(server)
     _check_shelved_microversion(server, server_id, "attach_volume", version)
     _check_lock(ctx, server)
     _check_state(server, server_id, "attach_volume", ATTACH_VM_STATES)
@@ -247,6 +249,7 @@ def detach(state: State, ctx: Context, server_id: str, volume_id: str,
            version: APIVersion) -> None:
     server = state.visible_server(ctx, server_id)
     authorize(ctx, "delete", server.project_id)
+    state.touch(server)
     _check_shelved_microversion(server, server_id, "detach_volume", version)
     volume = _volume_or_404(state, ctx, volume_id)
     bdm = server.volume_bdm(volume.id)
@@ -289,6 +292,7 @@ def update(state: State, ctx: Context, server_id: str, volume_id: str,
            changes: dict[str, object], version: APIVersion) -> None:
     """PUT: below 2.85 always a swap; from 2.85 an update, then a swap if volumeId differs."""
     server = state.visible_server(ctx, server_id)
+    state.touch(server)
     new_volume_id = str(changes["volumeId"])
     is_swap = version < v("2.85") or new_volume_id != volume_id
     authorize(ctx, "swap" if is_swap else "update", server.project_id)
@@ -320,6 +324,7 @@ def _swap(state: State, ctx: Context, server: Server, old_volume_id: str,
     new = state.visible_volume(ctx, new_volume_id)
     if new is None:
         raise BadRequest(f"Volume {new_volume_id} could not be found.")
+    state.touch(new)
     _check_lock(ctx, server)
     _check_state(server, server.id, "swap_volume", SWAP_VM_STATES)
     old_attachment = old.attachment_for(server.id)

@@ -167,6 +167,7 @@ def create_server(state: State, ctx: Context, name: str, image_ref: str | None,
             raise BadRequest("Images with destination_type 'volume' need to have a non-zero "
                              "size specified")
     existing = _volumes_to_attach(state, ctx, block_devices)
+    state.touch(*existing.values())
 
     server = Server(id=state.new_id(), name=name, project_id=ctx.project_id, user_id=ctx.user_id,
                     vm_state="building", task_state="scheduling", host=None,
@@ -244,12 +245,17 @@ def _reserve_for_boot(state: State, server: Server, volume: Volume,
         delete_on_termination=request.delete_on_termination))
 
 
+def _touch_with_volumes(state: State, server: Server) -> None:
+    state.touch(server, *(state.volumes.get(b.volume_id or "") for b in server.bdms))
+
+
 @locked
 def delete_server(state: State, ctx: Context, server_id: str) -> None:
     """Delete: volumes are freed, those marked delete_on_termination deleted."""
     server = state.visible_server(ctx, server_id)
     _authorize(ctx, "delete", server)
     _check_lock(ctx, server)
+    _touch_with_volumes(state, server)
     server.task_state = "deleting"
 
     def deleted() -> None:
@@ -280,6 +286,7 @@ def server_action(state: State, ctx: Context, server_id: str, action: str,
     server = state.visible_server(ctx, server_id)
     if action not in _ACTION_POLICIES:
         raise NotFound("The resource could not be found.")
+    _touch_with_volumes(state, server)
     rule, admin_only = _ACTION_POLICIES[action]
     _authorize(ctx, rule, server, role=None if admin_only else "member")
     if action in ("lock", "unlock"):

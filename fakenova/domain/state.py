@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import random
 import threading
@@ -35,6 +36,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+_TABLE_OF = {Project: 0, User: 1, Server: 2, Volume: 3}
+
+
 def stable_id(kind: str, name: str) -> str:
     """Keystone-style id (32 hex digits) that stays the same across resets and restarts."""
     return uuid.uuid5(_ID_NAMESPACE, f"{kind}:{name}").hex
@@ -56,6 +60,12 @@ class State:
         self.volumes: dict[str, Volume] = {}
         # volume id -> "attaching" | "detaching" | "error": transitions a fault holds back
         self.stuck_volumes: dict[str, str] = {}
+        # What reset returns to, and which of its objects may have changed since: a reset
+        # then restores only those and drops what was added, however large the state.
+        self._baseline: tuple[dict[str, Any], ...] | None = None
+        self._touched: set[tuple[int, str]] = set()
+        # Inside a savepoint: the objects as they were when first touched.
+        self._saved: dict[tuple[int, str], Any] | None = None
 
     def new_id(self) -> str:
         if self._ids is None:
@@ -70,15 +80,84 @@ class State:
             yield self
             self.clock.run_due()
 
-    def clear(self) -> None:
-        """Forget servers, volumes and pending transitions; identity and tokens stay. Seeded
-        ids start again from the seed."""
+    def clear(self, everything: bool = False) -> None:
+        """Forget pending transitions (and with ``everything``, servers, volumes, projects
+        and users); tokens stay. Seeded ids start again from the seed."""
         with self.lock:
             if self._seed is not None:
                 self._ids = random.Random(self._seed)
             self.clock.clear()
-            self.servers.clear()
-            self.volumes.clear()
+            self.stuck_volumes.clear()
+            if everything:
+                for rows in self._tables():
+                    rows.clear()
+
+    def _tables(self) -> tuple[dict[str, Any], ...]:
+        return self.projects, self.users, self.servers, self.volumes
+
+    def touch(self, *objects: Project | User | Server | Volume | None) -> None:
+        """Note that these objects may change: a reset restores them from the baseline."""
+        for obj in objects:
+            if obj is not None:
+                key = (_TABLE_OF[type(obj)], obj.id)
+                self._touched.add(key)
+                if self._saved is not None and key not in self._saved:
+                    self._saved[key] = copy.deepcopy(obj)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """What happens inside applies whole or not at all: on an exception, the objects
+        touched are put back as they were and those added are removed."""
+        with self.lock:
+            outer, self._saved = self._saved, {}
+            sizes = [len(rows) for rows in self._tables()]
+            try:
+                yield
+            except BaseException:
+                for rows, size in zip(self._tables(), sizes, strict=True):
+                    while len(rows) > size:  # dicts keep insertion order: the newest last
+                        rows.popitem()
+                for (table, key), original in self._saved.items():
+                    if key in self._tables()[table]:
+                        self._tables()[table][key] = original
+                raise
+            finally:
+                self._saved = outer
+
+    def touch_everything(self) -> None:
+        self._touched.update((table, key) for table, rows in enumerate(self._tables())
+                             for key in rows)
+
+    def mark_baseline(self) -> None:
+        """What the state is now is what ``restore_baseline`` goes back to."""
+        with self.lock:
+            self._baseline = copy.deepcopy(self._tables())
+            self._touched.clear()
+
+    def restore_baseline(self) -> bool:
+        """Back to the baseline in time proportional to what changed; False if none is set."""
+        with self.lock:
+            if self._baseline is None:
+                return False
+            self.clear()
+            for rows, saved in zip(self._tables(), self._baseline, strict=True):
+                for key in rows.keys() - saved.keys():
+                    del rows[key]
+            reordered = set()
+            for table, key in self._touched:
+                saved = self._baseline[table].get(key)
+                if saved is not None:
+                    rows = self._tables()[table]
+                    if key not in rows:
+                        reordered.add(table)  # it goes back in where it was, not at the end
+                    rows[key] = copy.deepcopy(saved)
+            for table in reordered:
+                rows = self._tables()[table]
+                ordered = {key: rows[key] for key in self._baseline[table]}
+                rows.clear()
+                rows.update(ordered)
+            self._touched.clear()
+            return True
 
     def set_clock_mode(self, mode: ClockMode) -> None:
         with self.lock:
@@ -89,6 +168,7 @@ class State:
     def add_project(self, name: str, id: str | None = None, domain_id: str = "default") -> Project:
         with self.lock:
             project = Project(id=id or stable_id("project", name), name=name, domain_id=domain_id)
+            self.touch(self.projects.get(project.id))
             self.projects[project.id] = project
             return project
 
@@ -106,6 +186,7 @@ class State:
                         domain_id=domain_id)
             for project_ref, role_names in (roles or {}).items():
                 user.roles[self.find_project(project_ref).id] = set(role_names)
+            self.touch(self.users.get(user.id))
             self.users[user.id] = user
             return user
 
@@ -181,6 +262,7 @@ class State:
                                        device_name="/dev/vda", boot_index=0,
                                        source_type="image", destination_type="local")
                 )
+            self.touch(self.servers.get(server.id))
             self.servers[server.id] = server
             return server
 
@@ -208,6 +290,7 @@ class State:
                 bootable=bootable,
                 migration_status=migration_status,
             )
+            self.touch(self.volumes.get(volume.id))
             self.volumes[volume.id] = volume
             return volume
 
@@ -244,6 +327,7 @@ class State:
         legacy: bool,
         tag: str | None = None,
     ) -> BlockDeviceMapping:
+        self.touch(server, volume)
         attachment = VolumeAttachment(
             id=self.new_id(), volume_id=volume.id, server_id=server.id, status="attached",
             device=device, host_name=server.host if device else None, attached_at=now_iso(),

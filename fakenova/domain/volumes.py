@@ -106,6 +106,7 @@ def update_volume(state: State, ctx: Context, volume_id: str, name: str | None =
                   metadata: dict[str, str] | None = None) -> Volume:
     volume = _get(state, ctx, volume_id)
     _authorize(ctx, "update", volume)
+    state.touch(volume)
     if volume.status == "maintenance":
         raise BadRequest("Invalid volume: The volume cannot be updated during maintenance.")
     if name is not None:
@@ -123,6 +124,7 @@ def delete_volume(state: State, ctx: Context, volume_id: str) -> None:
     """Refused while attached or in a transitional status; otherwise deleting, then gone."""
     volume = _get(state, ctx, volume_id)
     _authorize(ctx, "delete", volume)
+    state.touch(volume)
     if (volume.status not in _DELETABLE or volume.attach_status == "attached"
             or volume.migration_status not in (None, "", "success", "error")):
         raise BadRequest(
