@@ -39,7 +39,8 @@ class Cloud:
         seed = self.scenario.seed if self.scenario.seed is not None else seed
         self.state = State(Clock(clock, step), seed=seed)
         self.fixtures = [(str(ref), fixtures.load(ref)) for ref in fixture_refs]
-        self.faults = FaultRegistry(self.state.lock, self.state.stuck_volumes, seed or 0)
+        self.faults = FaultRegistry(self.state.lock, self.state.stuck_volumes, seed or 0,
+                                    resolve_volume=lambda ref: self.state.find_volume(ref).id)
         self.journal = Journal(self.state.lock, self.scenario.journal_cap or journal_cap)
         self.validators: Validators = default_validators()
         self.sleep: Callable[[float], None] = time.sleep

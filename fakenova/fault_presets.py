@@ -113,7 +113,7 @@ def expand(spec: Rule) -> Rule:
     if "preset" not in spec:
         return spec
     params = {k: v for k, v in spec.items() if k != "preset"}
-    preset = PRESETS.get(spec["preset"])
+    preset = PRESETS.get(spec["preset"]) if isinstance(spec["preset"], str) else None
     if preset is None:
         raise BadRequest(f"Unknown preset {spec['preset']!r}; known: {sorted(PRESETS)}")
     try:

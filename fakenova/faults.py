@@ -11,6 +11,7 @@ import json
 import random
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -194,6 +195,10 @@ def check_rule(spec: Any) -> dict[str, Any]:
                          "drop or truncate")
     if ("stuck" in spec) != ("volume" in spec):
         raise BadRequest("Invalid fault rule: stuck and volume go together")
+    if ("min_version" in spec and "max_version" in spec and APIVersion.parse(
+            spec["min_version"]) > APIVersion.parse(spec["max_version"])):
+        raise BadRequest("Invalid fault rule: min_version is above max_version, so it could "
+                         "never fire")
     return dict(spec)
 
 
@@ -205,12 +210,13 @@ class FaultRegistry:
     """
 
     def __init__(self, lock: threading.RLock, stuck_volumes: dict[str, str],
-                 seed: int = 0) -> None:
+                 seed: int = 0, resolve_volume: Callable[[str], str] = str) -> None:
         self._lock = lock
         self._seed = seed
         self._rules: list[FaultRule] = []
         self._next_id = 1
         self._stuck_volumes = stuck_volumes
+        self._resolve_volume = resolve_volume  # a volume's name or id -> its id
 
     def add(self, spec: dict[str, Any] | None = None, /, **keys: Any) -> FaultRule:
         """Add a rule (a dict, or keyword arguments), or a preset: ``{"preset": "flaky"}``."""
@@ -224,9 +230,10 @@ class FaultRegistry:
             rule._random.seed(rule.seed if rule.seed is not None else self._seed * 1_000_003
                               + number)
             rule._registry = self
-            self._rules.append(rule)
             if rule.stuck and rule.volume:
+                rule.volume = self._resolve_volume(rule.volume)
                 self._stuck_volumes[rule.volume] = rule.stuck
+            self._rules.append(rule)
             return rule
 
     def preset(self, name: str, **params: Any) -> FaultRule:

@@ -27,7 +27,7 @@ class JournalEntry:
     microversion: str | None
     project: str | None
     body: Any
-    status: int
+    status: int | None  # None: the connection was dropped without an answer
     fault: str | None = None
     unimplemented: bool = False
     nearest_route: str | None = None

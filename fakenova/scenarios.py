@@ -47,4 +47,6 @@ def load(ref: str | Path) -> Scenario:
     for key in ("seed", "journal_cap"):
         if key in data and (not isinstance(data[key], int) or isinstance(data[key], bool)):
             raise FixtureError(f"scenario {path}: {key} must be a whole number")
+    if "journal_cap" in data and data["journal_cap"] < 1:
+        raise FixtureError(f"scenario {path}: journal_cap must be at least 1")
     return Scenario(data.get("seed"), data.get("journal_cap"), faults, snapshots)

@@ -22,6 +22,7 @@ from flask import Response, current_app, g, request
 from ..errors import FakenovaError
 from ..faults import FaultRule, RequestInfo
 from ..microversion import APIVersion, compute_version
+from . import compute, volume
 from .common import cloud
 from .faults import render_error
 
@@ -32,6 +33,11 @@ _PREFIXES = {
     "identity": re.compile(r"^/identity(?:/v3)?"),
 }
 _VOLUME_VERSION = re.compile(r"volume\s+(\d+\.\d+)", re.I)
+# Compute's catch-all under /compute answers 404 for every path below a version it serves:
+# such a request reached no route that implements it.
+_CATCH_ALL = "compute_versions.version_choices"
+_ID_SEGMENT = re.compile(r"(?<=/)(?:[0-9a-f-]{16,}|\d+)(?=/|$)")
+_ROUTE_VARIABLE = re.compile(r"<[^>]+>")
 _JOURNAL_BODY_LIMIT = 16384
 
 
@@ -50,6 +56,24 @@ def _requested_version(service: str | None) -> APIVersion | None:
         return APIVersion.parse(found.group(1)) if found and service == "volume" else None
     except (FakenovaError, ValueError):
         return None
+
+
+def _redacted(node: Any) -> Any:
+    """A Keystone body with every password replaced: the journal never holds one."""
+    if isinstance(node, dict):
+        return {k: "***" if k == "password" else _redacted(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_redacted(item) for item in node]
+    return node
+
+
+def _journal_body() -> Any:
+    if g.service != "identity":
+        return _body()
+    try:
+        return _redacted(_body())
+    except RecursionError:
+        return {"fakenova": "body nested too deep to keep"}
 
 
 def _body() -> Any:
@@ -71,6 +95,8 @@ def _token_project() -> str | None:
 
 def before() -> None:
     """Apply a rule that fires on this request before it is handled."""
+    if g.service in (None, "control"):
+        return  # the control API (and paths outside every service) answer regardless
     info = RequestInfo(service=g.service, method=request.method,
                        path=service_path(g.service, request.path), body=_body(),
                        version=_requested_version(g.service), project=_token_project())
@@ -84,9 +110,24 @@ def before() -> None:
     if rule.when == "before":
         if rule.action == "drop":
             request.environ[DROP_KEY] = True
+            _note_version()
             raise rule.fault(info)  # never seen: the connection is closed instead
         if rule.status is not None and rule.action == "respond":
+            _note_version()
             raise rule.fault(info)
+
+
+def _note_version() -> None:
+    """What the service's own pipeline notes before it can refuse a request, so that an
+    injected fault carries the same headers as a real one (the microversion; Cinder's
+    x-compute-request-id) and the journal names the microversion."""
+    with contextlib.suppress(FakenovaError):
+        if (request.blueprint or "").startswith("compute_api"):
+            compute.negotiate_version()
+        elif request.blueprint == "volume" and not (request.endpoint or "").endswith("_redirect"):
+            g.cinder_request_id = True
+            g.volume_version = volume.negotiate_version(
+                request.headers.get("OpenStack-API-Version"))
 
 
 def after(response: Response) -> Response:
@@ -108,12 +149,14 @@ def after(response: Response) -> Response:
 
 
 def _nearest_route() -> str:
-    """The route fakenova has that looks most like a path it does not implement."""
+    """The route fakenova has that looks most like a path it does not implement. Ids in the
+    path and variables in the routes compare as equal, so random ids do not sway the choice."""
     rules = [f"{' '.join(sorted((r.methods or set()) - {'HEAD', 'OPTIONS'}))} {r.rule}"
-             for r in current_app.url_map.iter_rules()
-             if service_path(g.service, r.rule) != r.rule or r.rule.startswith(f"/{g.service}")]
-    wanted = f"{request.method} {request.path}"
-    return max(rules, key=lambda rule: SequenceMatcher(None, wanted, rule).ratio())
+             for r in current_app.url_map.iter_rules() if r.endpoint != _CATCH_ALL
+             and (service_path(g.service, r.rule) != r.rule or r.rule.startswith(f"/{g.service}"))]
+    wanted = f"{request.method} {_ID_SEGMENT.sub('<>', request.path)}"
+    return max(rules, key=lambda rule: SequenceMatcher(
+        None, wanted, _ROUTE_VARIABLE.sub("<>", rule)).ratio())
 
 
 def record(response: Response) -> Response:
@@ -125,14 +168,17 @@ def record(response: Response) -> Response:
     dropped = bool(request.environ.get(DROP_KEY))
     version = g.get("version_text") or (
         str(g.volume_version) if g.get("volume_version") else None)
+    unimplemented = bool(g.get("unrouted")) or (
+        request.endpoint == _CATCH_ALL and response.status_code == 404)
     cloud().journal.record(
         time=datetime.now(timezone.utc).isoformat(), service=g.service,
         method=request.method, path=request.path, service_path=service_path(
             g.service, request.path), query=request.args.to_dict(flat=False),
         microversion=version, project=context.project_id if context else _token_project(),
-        body=_body(), status=None if dropped else response.status_code,
-        fault=rule.id if rule else None, unimplemented=bool(g.get("unrouted")),
-        nearest_route=_nearest_route() if g.get("unrouted") else None)
+        body=_journal_body(),
+        status=None if dropped else response.status_code,
+        fault=rule.id if rule else None, unimplemented=unimplemented,
+        nearest_route=_nearest_route() if unimplemented else None)
     return response
 
 
