@@ -3,6 +3,7 @@
 
     python3 dev.py serve [serve options]   the demo cloud on http://127.0.0.1:8774
     python3 dev.py test [pytest options]   the whole test suite
+    python3 dev.py bench [options]         the benchmarks
 
 The first run makes a virtual environment in .venv and installs fakenova into it
 (editable, with its test dependencies); later runs reinstall only when pyproject.toml changes.
@@ -22,7 +23,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".fakenova-installed"
 COMMANDS = {"serve": [str(BIN / "fakenova"), "serve"],
-            "test": [str(BIN / "python"), "-m", "pytest"]}
+            "test": [str(BIN / "python"), "-m", "pytest"],
+            "bench": [str(BIN / "python"), "-m", "benchmarks"]}
 
 
 def ensure_environment() -> None:

@@ -97,6 +97,39 @@ def import_cost() -> float:
                                 check=True).stdout)
 
 
+PER_TEST_SUITE = {
+    "none": "def test_{n}():\n    pass\n",
+    "fakenova": "def test_{n}(fakenova):\n    pass\n",
+    "httpserver": "def test_{n}(httpserver):\n    pass\n",
+}
+
+
+def pytest_suite_seconds(kind: str, tests: int, directory: str) -> float:
+    """Wall time of a pytest run of ``tests`` empty tests that each take the fixture."""
+    path = f"{directory}/test_{kind}.py"
+    with open(path, "w") as out:
+        out.write("".join(PER_TEST_SUITE[kind].format(n=n) for n in range(tests)))
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", path],
+                   check=True, capture_output=True, cwd=directory)
+    return time.perf_counter() - start
+
+
+def fixture_cost_per_test(tests: int = 400, rounds: int = 3) -> dict[str, float]:
+    """Per-test cost of the ``fakenova`` and pytest-httpserver's ``httpserver`` fixtures:
+    the time a suite of empty tests takes with the fixture, less without it, per test."""
+    import tempfile
+
+    runs: dict[str, list[float]] = {kind: [] for kind in PER_TEST_SUITE}
+    with tempfile.TemporaryDirectory() as directory:
+        for _ in range(rounds):
+            for kind in PER_TEST_SUITE:
+                runs[kind].append(pytest_suite_seconds(kind, tests, directory))
+    base = statistics.median(runs["none"])
+    return {kind: (statistics.median(runs[kind]) - base) / tests
+            for kind in ("fakenova", "httpserver")}
+
+
 def median_ms(samples: list[float]) -> float:
     return round(statistics.median(samples) * 1000, 3)
 
@@ -122,6 +155,11 @@ def main() -> None:
     results["server_start_to_first_answer_ms"] = median_ms(list(starts))
     results["server_stop_ms"] = median_ms(list(stops))
     results["plugin_import_ms"] = median_ms([import_cost() for _ in range(7)])
+    per_test = fixture_cost_per_test()
+    results["fixture_per_test_ms[fakenova]"] = round(per_test["fakenova"] * 1000, 3)
+    results["fixture_per_test_ms[pytest-httpserver]"] = round(per_test["httpserver"] * 1000, 3)
+    results["ratio fakenova/pytest-httpserver"] = round(
+        per_test["fakenova"] / per_test["httpserver"], 2)
     width = max(map(len, results))
     for name, value in results.items():
         print(f"{name:<{width}}  {value:>9.3f}")

@@ -140,9 +140,9 @@ class State:
             if self._baseline is None:
                 return False
             self.clear()
-            for rows, saved in zip(self._tables(), self._baseline, strict=True):
-                for key in rows.keys() - saved.keys():
-                    del rows[key]
+            for table, (rows, saved) in enumerate(zip(self._tables(), self._baseline,
+                                                      strict=True)):
+                self._drop_added(table, rows, saved)
             reordered = set()
             for table, key in self._touched:
                 saved = self._baseline[table].get(key)
@@ -158,6 +158,17 @@ class State:
                 rows.update(ordered)
             self._touched.clear()
             return True
+
+    def _drop_added(self, table: int, rows: dict[str, Any], saved: dict[str, Any]) -> None:
+        """Remove what was added since the baseline. Dicts keep insertion order, so what
+        was added is usually at the end; when the count says otherwise, compare keys."""
+        while rows and next(reversed(rows)) not in saved:
+            rows.popitem()
+        missing = sum(1 for t, key in self._touched
+                      if t == table and key in saved and key not in rows)
+        if len(rows) + missing != len(saved):
+            for key in rows.keys() - saved.keys():
+                del rows[key]
 
     def set_clock_mode(self, mode: ClockMode) -> None:
         with self.lock:
