@@ -9,11 +9,12 @@ from flask import Flask
 
 from .cloud import Cloud
 from .domain.clock import ClockMode
+from .journal import DEFAULT_CAP
 
 
 def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediate",
                step: float = 1.0, scenario: str | Path | None = None, seed: int | None = None,
-               cloud: Cloud | None = None) -> Flask:
+               journal_cap: int = DEFAULT_CAP, cloud: Cloud | None = None) -> Flask:
     """Build an app serving a fresh cloud: the default accounts plus ``fixtures``.
 
     ``clock`` sets how state transitions advance (``immediate``, ``timed`` with ``step``
@@ -24,7 +25,8 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
 
     app = Flask("fakenova")
     app.extensions["fakenova"] = cloud or Cloud(fixtures, clock=clock, step=step,
-                                                scenario=scenario, seed=seed)
+                                                scenario=scenario, seed=seed,
+                                                journal_cap=journal_cap)
     # before_request functions run in this order, after_request ones in reverse.
     app.before_request(common.begin_request)
     app.before_request(fault_injection.before)

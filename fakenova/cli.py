@@ -13,6 +13,7 @@ from . import __version__, settings
 from .app import create_app
 from .domain.clock import CLOCK_MODES
 from .fixtures import FixtureError
+from .journal import DEFAULT_CAP
 from .server import FakenovaServer, ServerError
 
 _EXAMPLES = """\
@@ -45,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="scenario file of fault rules and presets (YAML or JSON)")
     serve.add_argument("--seed", type=int, default=None,
                        help="seed for ids and fault probabilities, so that runs repeat")
+    serve.add_argument("--journal-cap", type=_positive, default=DEFAULT_CAP, metavar="N",
+                       help=f"requests the journal keeps (default: {DEFAULT_CAP})")
     serve.add_argument("--clock", choices=CLOCK_MODES, default="timed",
                        help="how state transitions advance (default: timed)")
     serve.add_argument("--step", type=float, default=1.0, metavar="SECONDS",
@@ -60,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -68,7 +78,7 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         app = create_app(args.fixture or ["demo"], clock=args.clock, step=args.step,
-                         scenario=args.faults, seed=args.seed)
+                         scenario=args.faults, seed=args.seed, journal_cap=args.journal_cap)
         server = FakenovaServer(app, args.host, args.port, log_requests=args.verbose)
     except (FixtureError, ServerError) as error:
         print(f"fakenova: {error}", file=sys.stderr)
