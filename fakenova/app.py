@@ -14,14 +14,25 @@ from .journal import DEFAULT_CAP
 
 def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediate",
                step: float = 1.0, scenario: str | Path | None = None, seed: int | None = None,
-               journal_cap: int = DEFAULT_CAP, cloud: Cloud | None = None) -> Flask:
+               journal_cap: int = DEFAULT_CAP, control_token: str | None = None,
+               cloud: Cloud | None = None) -> Flask:
     """Build an app serving a fresh cloud: the default accounts plus ``fixtures``.
 
     ``clock`` sets how state transitions advance (``immediate``, ``timed`` with ``step``
     seconds a transition, or ``manual``); ``scenario`` names a file of fault rules;
     ``seed`` makes ids and fault probabilities repeat; pass ``cloud`` to serve an existing one.
     """
-    from .api import common, compute, control, fault_injection, faults, identity, volume
+    from .api import (
+        common,
+        compute,
+        control,
+        control_auth,
+        fault_injection,
+        faults,
+        identity,
+        openapi,
+        volume,
+    )
 
     app = Flask("fakenova")
     app.extensions["fakenova"] = cloud or Cloud(fixtures, clock=clock, step=step,
@@ -40,4 +51,6 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     compute.register(app)
     app.register_blueprint(volume.bp)
     app.register_blueprint(control.bp)
+    app.register_blueprint(openapi.bp)
+    control_auth.register(app, control_token)
     return app
