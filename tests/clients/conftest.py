@@ -49,6 +49,34 @@ class Live:
             time.sleep(TIMED_STEP / 5)
 
 
+@dataclass
+class ErrorCase:
+    """What a client test of an error case works on: a server (or a missing one's id),
+    a volume, and another volume to swap to."""
+
+    server: str
+    volume: str
+    other: str
+
+
+MISSING_SERVER = "00000000-0000-4000-8000-000000000000"
+
+
+def seed_error_case(live: Live, setup: str) -> ErrorCase:
+    """``setup``: missing-server, locked, attached-elsewhere, attached or free."""
+    state = live.cloud.state
+    server = state.add_server("vm", locked=setup == "locked")
+    volume = state.add_volume("data")
+    other = state.add_volume("other")
+    if setup == "attached-elsewhere":
+        state.add_server("elsewhere")
+        state.add_attachment("elsewhere", "data")
+    if setup == "attached":
+        state.add_attachment("vm", "data")
+    server_id = MISSING_SERVER if setup == "missing-server" else server.id
+    return ErrorCase(server_id, volume.id, other.id)
+
+
 def _serve(mode: str) -> Iterator[Live]:
     step = TIMED_STEP if mode == "timed" else 1.0
     app = create_app(clock=mode, step=step)  # type: ignore[arg-type]

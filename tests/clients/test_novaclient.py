@@ -10,7 +10,7 @@ from novaclient import exceptions as nova_exc
 
 from fakenova.microversion import APIVersion
 
-from .conftest import Live
+from .conftest import Live, seed_error_case
 from .test_tempest import IMAGE, poll
 
 
@@ -71,21 +71,12 @@ def test_update_delete_on_termination_at_2_85(live: Live) -> None:
 ])
 def test_errors_are_novaclients_own_exceptions(live: Live, setup: str, call: str,
                                                error: type[Exception], message: str) -> None:
-    state = live.cloud.state
-    server = state.add_server("vm", locked=setup == "locked")
-    volume = state.add_volume("data")
-    other = state.add_volume("other")
-    if setup == "attached-elsewhere":
-        state.add_server("other")
-        state.add_attachment("other", "data")
-    if setup == "attached":
-        state.add_attachment("vm", "data")
-    server_id = "00000000-0000-4000-8000-000000000000" if setup == "missing-server" else server.id
+    ids = seed_error_case(live, setup)
     nova = novaclient(live, "2.89")
     calls = {
-        "attach": lambda: nova.volumes.create_server_volume(server_id, volume.id),
-        "swap": lambda: nova.volumes.update_server_volume(server_id, volume.id, other.id),
-        "detach": lambda: nova.volumes.delete_server_volume(server_id, volume.id),
+        "attach": lambda: nova.volumes.create_server_volume(ids.server, ids.volume),
+        "swap": lambda: nova.volumes.update_server_volume(ids.server, ids.volume, ids.other),
+        "detach": lambda: nova.volumes.delete_server_volume(ids.server, ids.volume),
     }
     with pytest.raises(error) as raised:
         calls[call]()

@@ -7,7 +7,7 @@ import pytest
 from openstack import exceptions as sdk_exc
 from openstack.connection import Connection
 
-from .conftest import Live
+from .conftest import Live, seed_error_case
 
 IMAGE = "1f7c3a52-6f0e-4bde-9d66-5d0b8e3f2a10"  # any uuid: there is no Glance to ask
 FAST = {"interval": 0.02, "wait": 10}
@@ -77,22 +77,13 @@ def test_cloud_layer_attach_and_detach_wait(live: Live) -> None:
 ])
 def test_errors_are_the_sdks_own_exceptions(live: Live, setup: str, call: str,
                                             error: type[Exception]) -> None:
-    state = live.cloud.state
-    server = state.add_server("vm", locked=setup == "locked")
-    volume = state.add_volume("data")
-    other = state.add_volume("other")
-    if setup == "attached-elsewhere":
-        state.add_server("elsewhere")
-        state.add_attachment("elsewhere", "data")
-    if setup == "attached":
-        state.add_attachment("vm", "data")
-    server_id = "00000000-0000-4000-8000-000000000000" if setup == "missing-server" else server.id
+    ids = seed_error_case(live, setup)
     conn = connect(live)
     calls = {
-        "attach": lambda: conn.compute.create_volume_attachment(server_id, volume=volume.id),
-        "swap": lambda: conn.compute.update_volume_attachment(server_id, volume.id,
-                                                              volume_id=other.id),
-        "delete-volume": lambda: conn.block_storage.delete_volume(volume.id),
+        "attach": lambda: conn.compute.create_volume_attachment(ids.server, volume=ids.volume),
+        "swap": lambda: conn.compute.update_volume_attachment(ids.server, ids.volume,
+                                                              volume_id=ids.other),
+        "delete-volume": lambda: conn.block_storage.delete_volume(ids.volume),
     }
     with pytest.raises(error):
         calls[call]()

@@ -14,7 +14,7 @@ from tempest.lib.services.volume.v3.volumes_client import VolumesClient
 
 from fakenova.microversion import APIVersion
 
-from .conftest import Live
+from .conftest import Live, seed_error_case
 
 IMAGE = "1f7c3a52-6f0e-4bde-9d66-5d0b8e3f2a10"  # any uuid: there is no Glance to ask
 # Every microversion where tempest's attachment schemas change, and the newest it knows.
@@ -69,21 +69,12 @@ def test_every_attachment_call_passes_tempests_schemas(live: Live,
 ])
 def test_errors_are_tempests_own_exceptions(live: Live, microversion: str, setup: str,
                                             call: str, error: type[Exception]) -> None:
-    state = live.cloud.state
-    server = state.add_server("vm", locked=setup == "locked")
-    volume = state.add_volume("data")
-    other = state.add_volume("other")
-    if setup == "attached-elsewhere":
-        state.add_server("elsewhere")
-        state.add_attachment("elsewhere", "data")
-    if setup == "attached":
-        state.add_attachment("vm", "data")
-    server_id = "00000000-0000-4000-8000-000000000000" if setup == "missing-server" else server.id
+    ids = seed_error_case(live, setup)
     client = servers_client(live)
     calls = {
-        "attach": lambda: client.attach_volume(server_id, volumeId=volume.id),
-        "swap": lambda: client.update_attached_volume(server_id, volume.id, volumeId=other.id),
-        "detach": lambda: client.detach_volume(server_id, volume.id),
+        "attach": lambda: client.attach_volume(ids.server, volumeId=ids.volume),
+        "swap": lambda: client.update_attached_volume(ids.server, ids.volume, volumeId=ids.other),
+        "detach": lambda: client.detach_volume(ids.server, ids.volume),
     }
     with pytest.raises(error):
         calls[call]()
