@@ -9,18 +9,24 @@ from flask import Flask
 
 from .cloud import Cloud
 from .domain.clock import ClockMode
+from .domain.identity import DEFAULT_TOKEN_TTL
 from .journal import DEFAULT_CAP
 
 
 def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediate",
                step: float = 1.0, scenario: str | Path | None = None, seed: int | None = None,
                journal_cap: int = DEFAULT_CAP, control_token: str | None = None,
-               cloud: Cloud | None = None) -> Flask:
+               cloud: Cloud | None = None, token_ttl: float = DEFAULT_TOKEN_TTL) -> Flask:
     """Build an app serving a fresh cloud: the default accounts plus ``fixtures``.
 
     ``clock`` sets how state transitions advance (``immediate``, ``timed`` with ``step``
     seconds a transition, or ``manual``); ``scenario`` names a file of fault rules;
-    ``seed`` makes ids and fault probabilities repeat; pass ``cloud`` to serve an existing one.
+    ``seed`` makes ids and fault probabilities repeat; Keystone tokens are valid for
+    ``token_ttl`` seconds (3600 by default, as Keystone's). With ``control_token``, every
+    ``/_fakenova`` request must carry it in ``X-Fakenova-Control-Token`` (401 otherwise);
+    without one, the control API answers callers on loopback only (403 for others).
+    Pass ``cloud`` to serve an existing one; it keeps its own settings (the clock, the
+    token lifetime, ...).
     """
     from .api import (
         common,
@@ -37,7 +43,7 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     app = Flask("fakenova")
     app.extensions["fakenova"] = cloud or Cloud(fixtures, clock=clock, step=step,
                                                 scenario=scenario, seed=seed,
-                                                journal_cap=journal_cap)
+                                                journal_cap=journal_cap, token_ttl=token_ttl)
     # before_request functions run in this order, after_request ones in reverse.
     app.before_request(common.begin_request)
     app.before_request(fault_injection.before)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
 
 from . import __version__, settings
+from .api.control_auth import HEADER, check_control_token, is_loopback
 from .app import create_app
 from .domain.clock import CLOCK_MODES
+from .domain.identity import DEFAULT_TOKEN_TTL
 from .fixtures import FixtureError
 from .journal import DEFAULT_CAP
 from .server import FakenovaServer, ServerError
 
+CONTROL_TOKEN_ENV = "FAKENOVA_CONTROL_TOKEN"
 _EXAMPLES = """\
 examples:
   fakenova serve                          the demo cloud on http://127.0.0.1:8774
@@ -23,6 +27,8 @@ examples:
   fakenova serve --fixture my-cloud.yaml  your own servers and volumes instead
   fakenova serve --clock immediate        transitions done before each answer
   fakenova serve --faults flaky.yaml      inject the faults a scenario file describes
+  fakenova serve --host 0.0.0.0 --control-token TOKEN
+                                          reachable from elsewhere (no real security!)
   eval "$(fakenova env)"                  point the openstack CLI at it
   fakenova clouds-yaml > clouds.yaml      or write a clouds.yaml for cloud 'fakenova'
 """
@@ -52,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="how state transitions advance (default: timed)")
     serve.add_argument("--step", type=float, default=1.0, metavar="SECONDS",
                        help="seconds one transition takes with --clock timed (default: 1)")
+    serve.add_argument("--token-ttl", type=_positive, default=DEFAULT_TOKEN_TTL,
+                       metavar="SECONDS",
+                       help=f"how long a Keystone token is valid (default: {DEFAULT_TOKEN_TTL})")
+    serve.add_argument("--control-token", type=_control_token, metavar="TOKEN",
+                       default=os.environ.get(CONTROL_TOKEN_ENV) or None,
+                       help=f"demand this token in {HEADER} on every /_fakenova request, "
+                            f"from any address (default: ${CONTROL_TOKEN_ENV}; without one "
+                            "the control API answers loopback callers only)")
     serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
     for name, what in (("env", "the OS_* variables, as shell exports"),
                        ("clouds-yaml", "a clouds.yaml document naming the cloud 'fakenova'")):
@@ -70,6 +84,27 @@ def _positive(text: str) -> int:
     return value
 
 
+def _control_token(text: str) -> str:
+    try:
+        return check_control_token(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def exposure_warning(host: str, port: int, control_token: bool) -> str:
+    """What ``serve`` says on stderr when it listens beyond loopback."""
+    control = ([f"The control API (/_fakenova) demands the {HEADER} header",
+                "from every caller, loopback included."] if control_token else
+               ["The control API (/_fakenova) answers callers on loopback only;",
+                "pass --control-token TOKEN to use it from elsewhere."])
+    return "\n  ".join([
+        f"fakenova: WARNING: listening on {host}, which is not loopback.",
+        f"fakenova is a test double with no real security: anyone who can reach port {port}",
+        "can get tokens for admin/admin and demo/demo (their passwords are public), and",
+        "read, change and delete every server and volume (/identity, /compute, /volume).",
+        *control, "Use it only on a network you trust."])
+
+
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -78,12 +113,16 @@ def serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         app = create_app(args.fixture or ["demo"], clock=args.clock, step=args.step,
-                         scenario=args.faults, seed=args.seed, journal_cap=args.journal_cap)
+                         scenario=args.faults, seed=args.seed, journal_cap=args.journal_cap,
+                         token_ttl=args.token_ttl, control_token=args.control_token)
         server = FakenovaServer(app, args.host, args.port, log_requests=args.verbose)
     except (FixtureError, ServerError) as error:
         print(f"fakenova: {error}", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    if not is_loopback(args.host):
+        print(exposure_warning(args.host, server.port, args.control_token is not None),
+              file=sys.stderr, flush=True)
     print(f"fakenova listening on {server.url}", flush=True)
     server.serve_forever()
     return 0

@@ -13,7 +13,7 @@ from typing import Any
 from . import fixtures, scenarios
 from .domain.attachments import settle_volume_status
 from .domain.clock import Clock, ClockMode
-from .domain.identity import seed_default_accounts
+from .domain.identity import DEFAULT_TOKEN_TTL, checked_ttl, seed_default_accounts
 from .domain.state import State
 from .errors import NotFound
 from .faults import FaultRegistry
@@ -33,8 +33,10 @@ class Cloud:
     def __init__(self, fixture_refs: Sequence[str | Path] = (),
                  clock: ClockMode = "immediate", step: float = 1.0,
                  scenario: str | Path | None = None, seed: int | None = None,
-                 journal_cap: int = DEFAULT_CAP) -> None:
-        """``seed`` makes ids and fault probabilities repeat from run to run."""
+                 journal_cap: int = DEFAULT_CAP, token_ttl: float = DEFAULT_TOKEN_TTL) -> None:
+        """``seed`` makes ids and fault probabilities repeat from run to run; tokens are
+        valid for ``token_ttl`` seconds."""
+        self.token_ttl = checked_ttl(token_ttl)
         self.scenario = scenarios.load(scenario) if scenario else scenarios.Scenario()
         seed = self.scenario.seed if self.scenario.seed is not None else seed
         self.state = State(Clock(clock, step), seed=seed)

@@ -9,6 +9,7 @@ HTTP). Tests see the same handle either way.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import urllib.error
 import urllib.request
@@ -88,14 +89,19 @@ class LocalBackend:
 class RemoteBackend:
     """A ``fakenova serve`` elsewhere, driven through its control API."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, control_token: str | None = None) -> None:
+        """``control_token``: what the server's ``--control-token`` demands, if anything
+        (by default the FAKENOVA_CONTROL_TOKEN variable)."""
         self.url = url.rstrip("/")
+        self.control_token = control_token or os.environ.get("FAKENOVA_CONTROL_TOKEN")
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
+        headers = {"Content-Type": "application/json"}
+        if self.control_token:
+            headers["X-Fakenova-Control-Token"] = self.control_token
         request = urllib.request.Request(
             f"{self.url}/_fakenova{path}", method=method,
-            data=json.dumps(body).encode() if body is not None else None,
-            headers={"Content-Type": "application/json"})
+            data=json.dumps(body).encode() if body is not None else None, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:
                 raw = answer.read()

@@ -1,4 +1,5 @@
-"""Keystone v3, as much as clients need: version documents and password tokens."""
+"""Keystone v3, as much as clients need: version documents, password tokens, and checking
+and revoking tokens."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from ..domain.identity import PasswordAuth, issue_token
+from ..domain.identity import PasswordAuth, inspect_token, issue_token, revoke_token
 from ..domain.model import Project, Token, User
 from ..domain.state import stable_id
 from ..errors import BadRequest
@@ -115,9 +116,10 @@ def catalog(project_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def _token_body(token: Token, user: User, project: Project) -> dict[str, Any]:
+def _token_body(token: Token, user: User, project: Project,
+                include_catalog: bool = True) -> dict[str, Any]:
     domain = {"id": "default", "name": "Default"}
-    return {"token": {
+    body: dict[str, Any] = {
         "methods": ["password"],
         "user": {"id": user.id, "name": user.name, "domain": domain,
                  "password_expires_at": None},
@@ -128,8 +130,10 @@ def _token_body(token: Token, user: User, project: Project) -> dict[str, Any]:
         "is_domain": False,
         "roles": [{"id": stable_id("role", role), "name": role}
                   for role in sorted(token.context.roles)],
-        "catalog": catalog(project.id),
-    }}
+    }
+    if include_catalog:
+        body["catalog"] = catalog(project.id)
+    return {"token": body}
 
 
 @bp.post("/v3/auth/tokens")
@@ -139,7 +143,33 @@ def create_token() -> Response:
         body = json.loads(g.body or b"null")
     except (ValueError, RecursionError) as error:
         raise BadRequest(_MALFORMED.format("auth")) from error
-    token, user, project = issue_token(cloud().state, _password_auth(body))
+    token, user, project = issue_token(cloud().state, _password_auth(body), cloud().token_ttl)
     g.context = token.context  # the journal files the request under the project it scoped
-    return json_response(_token_body(token, user, project), 201,
+    return json_response(_token_body(token, user, project, "nocatalog" not in request.args),
+                         201, headers={"X-Subject-Token": token.id})
+
+
+def _caller_token() -> str | None:
+    caller = request.headers.get("X-Auth-Token")
+    token = cloud().state.tokens.get(caller or "")
+    if token is not None:
+        g.context = token.context  # the journal files the request under the caller's project
+    return caller
+
+
+@bp.get("/v3/auth/tokens")  # HEAD too, answered by Flask without the body
+def check_token() -> Response:
+    """Validate the X-Subject-Token (GET, ``identity:validate_token``) or just check it (HEAD,
+    ``identity:check_token``): 200 with the token body, as when it was issued."""
+    action = "check_token" if request.method == "HEAD" else "validate_token"
+    token, user, project = inspect_token(cloud().state, _caller_token(),
+                                         request.headers.get("X-Subject-Token"), action)
+    return json_response(_token_body(token, user, project, "nocatalog" not in request.args),
                          headers={"X-Subject-Token": token.id})
+
+
+@bp.delete("/v3/auth/tokens")
+def revoke() -> Response:
+    """Revoke the X-Subject-Token: 204, and from then on it is refused everywhere."""
+    revoke_token(cloud().state, _caller_token(), request.headers.get("X-Subject-Token"))
+    return Response(status=204)

@@ -1,12 +1,14 @@
-"""Keystone's part: password authentication, project-scoped tokens, token validation."""
+"""Keystone's part: password authentication, project-scoped tokens, token validation and
+revocation."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
-from ..errors import Unauthorized
+from ..errors import Forbidden, NotFound, Unauthorized
 from .model import Context, Project, Token, User, expand_roles
 from .state import State
 
@@ -15,8 +17,15 @@ DEFAULT_ACCOUNTS = (
     ("admin", "admin", "admin", ("admin",)),
     ("demo", "demo", "demo", ("member",)),
 )
-TOKEN_LIFETIME = timedelta(hours=1)
+DEFAULT_TOKEN_TTL = 3600  # seconds: Keystone's [token] expiration
 _AUTH_FAILED = "The request you have made requires authentication."
+# What Keystone (with its default fernet tokens) answers about an X-Subject-Token.
+_NO_SUBJECT = "No token in the request"
+_UNRECOGNIZED = "Could not recognize Fernet token"
+_INVALID = "Failed to validate token"  # expired, revoked, or its user or project is gone
+_FORBIDDEN = "You are not authorized to perform the requested action: identity:{}."
+
+TokenAction = Literal["validate_token", "check_token", "revoke_token"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,18 @@ class PasswordAuth:
     project_id: str | None = None
     project_name: str | None = None
     project_domain: str | None = None
+
+
+def utcnow() -> datetime:
+    """The time tokens are issued and checked at (tests may patch it)."""
+    return datetime.now(timezone.utc)
+
+
+def checked_ttl(seconds: float) -> float:
+    """A token lifetime, refused unless it is a positive number of seconds."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0:
+        raise ValueError(f"token_ttl must be a positive number of seconds, not {seconds!r}")
+    return seconds
 
 
 def seed_default_accounts(state: State) -> None:
@@ -60,7 +81,9 @@ def _find_project(state: State, auth: PasswordAuth) -> Project | None:
                  and _domain_matches(p.domain_id, auth.project_domain)), None)
 
 
-def issue_token(state: State, auth: PasswordAuth) -> tuple[Token, User, Project]:
+def issue_token(state: State, auth: PasswordAuth, ttl: float = DEFAULT_TOKEN_TTL,
+                ) -> tuple[Token, User, Project]:
+    """A new random token for ``auth``, valid for ``ttl`` seconds."""
     with state.lock:
         user = _find_user(state, auth)
         if user is None or not secrets.compare_digest(user.password, auth.password):
@@ -68,21 +91,66 @@ def issue_token(state: State, auth: PasswordAuth) -> tuple[Token, User, Project]
         project = _find_project(state, auth)
         if project is None or project.id not in user.roles:
             raise Unauthorized(_AUTH_FAILED)
-        issued = datetime.now(timezone.utc)
+        issued = utcnow()
         context = Context(user_id=user.id, project_id=project.id,
                           roles=expand_roles(user.roles[project.id]))
         token = Token(id="gAAAAA" + secrets.token_urlsafe(48), context=context,
-                      issued_at=issued, expires_at=issued + TOKEN_LIFETIME)
+                      issued_at=issued, expires_at=issued + timedelta(seconds=ttl))
         state.tokens[token.id] = token
         return token, user, project
 
 
 def validate_token(state: State, token_id: str | None) -> Context:
-    """The context a token stands for; Unauthorized if absent, unknown or expired."""
+    """The context a token stands for; Unauthorized if absent, unknown, expired or revoked."""
     if not token_id:
         raise Unauthorized(_AUTH_FAILED)
     with state.lock:
         token = state.tokens.get(token_id)
-        if token is None or token.expires_at <= datetime.now(timezone.utc):
+        if token is None or token.expires_at <= utcnow():
             raise Unauthorized(_AUTH_FAILED)
         return token.context
+
+
+def _subject(state: State, token_id: str) -> Token:
+    """The token an X-Subject-Token names, or Keystone's 404."""
+    if not token_id:
+        raise NotFound(_NO_SUBJECT)
+    token = state.tokens.get(token_id)
+    if token is None:
+        raise NotFound(_UNRECOGNIZED)
+    if (token.expires_at <= utcnow() or token.context.user_id not in state.users
+            or token.context.project_id not in state.projects):
+        raise NotFound(_INVALID)
+    return token
+
+
+def _enforce(caller: Context, action: TokenAction, subject: Token | None) -> None:
+    """Keystone's token policies: an admin, a service (validate only), or the token's own
+    user. There is no system scope here, so the system reader of upstream's rule is left out."""
+    if ("admin" in caller.roles or (action == "validate_token" and "service" in caller.roles)
+            or (subject is not None and subject.context.user_id == caller.user_id)):
+        return
+    raise Forbidden(_FORBIDDEN.format(action))
+
+
+def inspect_token(state: State, caller_id: str | None, subject_id: str | None,
+                  action: TokenAction) -> tuple[Token, User, Project]:
+    """What ``GET``/``HEAD``/``DELETE /v3/auth/tokens`` may see of the subject token, in
+    Keystone's order: the caller's token (401), the subject token if named (404), the policy
+    (403), then a subject token that was never named (404)."""
+    with state.lock:
+        caller = validate_token(state, caller_id)
+        subject = None if subject_id is None else _subject(state, subject_id)
+        _enforce(caller, action, subject)
+        if subject is None:
+            raise NotFound(_NO_SUBJECT)
+        return (subject, state.users[subject.context.user_id],
+                state.projects[subject.context.project_id])
+
+
+def revoke_token(state: State, caller_id: str | None, subject_id: str | None) -> None:
+    """Revoke the subject token: from now on it is refused everywhere, as an expired one is
+    (Keystone answers the two alike)."""
+    with state.lock:
+        subject, _, _ = inspect_token(state, caller_id, subject_id, "revoke_token")
+        subject.expires_at = min(subject.expires_at, utcnow())
