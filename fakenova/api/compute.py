@@ -11,7 +11,7 @@ from werkzeug.routing import BaseConverter
 
 from ..errors import BadRequest, UnsupportedMediaType
 from ..microversion import MAX_VERSION, MIN_VERSION, compute_version
-from . import servers, volume_attachments
+from . import flavors, servers, volume_attachments
 from .common import context
 from .faults import json_response
 
@@ -22,6 +22,7 @@ versions_bp = Blueprint("compute_versions", __name__, url_prefix="/compute")
 api_bp = Blueprint("compute_api", __name__)
 api_bp.register_blueprint(volume_attachments.bp)
 api_bp.register_blueprint(servers.bp)
+api_bp.register_blueprint(flavors.bp)
 
 
 class ProjectIdConverter(BaseConverter):
