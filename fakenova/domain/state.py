@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ..errors import NotFound
@@ -395,8 +396,6 @@ class State:
 
     def snapshot(self) -> dict[str, Any]:
         """A deep, JSON-ready copy of servers, volumes and attachments."""
-        from dataclasses import asdict
-
         with self.transaction():
             return {
                 "servers": [
