@@ -5,16 +5,18 @@ No flask imports here. A fixture is parsed once and applied on every reset.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 from .domain.state import State
 from .errors import FakenovaError
-from .resources import fixtures_dir
+from .resources import fixtures_dir, schemas_dir
 
 Fixture = Mapping[str, list[dict[str, Any]]]
 
@@ -61,8 +63,15 @@ def load(ref: str | Path) -> Fixture:
     return check(data or {}, str(path))
 
 
+@functools.cache
+def _validator() -> jsonschema.Draft4Validator:
+    schema = json.loads(schemas_dir().joinpath("control", "fixture.json").read_text())
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(schema)
+
+
 def check(data: Any, source: str) -> Fixture:
-    """The fixture's shape: a mapping of known sections, each a list of mappings."""
+    """The fixture's shape and types (``schemas/control/fixture.json``)."""
     if not isinstance(data, dict):
         raise FixtureError(f"{source}: the top level must be a mapping of sections")
     unknown = set(data) - set(_SECTIONS)
@@ -72,6 +81,10 @@ def check(data: Any, source: str) -> Fixture:
     for section, entries in data.items():
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise FixtureError(f"{source}: {section} must be a list of mappings")
+    error = next(iter(_validator().iter_errors(data)), None)
+    if error is not None:
+        where = " ".join(str(part) for part in error.path)
+        raise FixtureError(f"{source}: {where}: {error.message}")
     return data
 
 

@@ -76,6 +76,17 @@ def _volume_or_404(state: State, ctx: Context, volume_id: str) -> Volume:
     return volume
 
 
+def _holders(state: State, volume: Volume) -> list[str]:
+    """The servers with a BDM of this volume. Every such BDM has its Cinder attachment, so
+    looking through the volume's attachments finds them without scanning every server."""
+    holders = []
+    for attachment in volume.attachments:
+        server = state.servers.get(attachment.server_id)
+        if server is not None and server.volume_bdm(volume.id) is not None:
+            holders.append(server.id)
+    return holders
+
+
 def _check_reservable(volume: Volume) -> None:
     """Cinder's attachment_create: what the reservation of a volume refuses."""
     if "error" in volume.status:
@@ -162,7 +173,7 @@ def attach(state: State, ctx: Context, server_id: str, volume_id: str, version: 
     _check_state(server, server_id, "attach_volume", ATTACH_VM_STATES)
     volume = _volume_or_404(state, ctx, volume_id)
     if not volume.multiattach:
-        holders = [b.server_id for b in state.bdms_of_volume(volume.id)]
+        holders = _holders(state, volume)
         if holders:
             raise BadRequest(f"Invalid volume: volume {volume_id} is already attached to "
                              f"instances: {' '.join(holders)}")

@@ -1,0 +1,209 @@
+"""What a request costs: fakenova against the floor it stands on, in one interleaved run.
+
+    python -m benchmarks.request_costs [--seconds S] [--rounds R] [--json FILE]
+
+Targets, each a server process pinned to the first core: fakenova (immediate clock), a bare
+Flask route returning the same JSON from the same werkzeug server, and a bare werkzeug WSGI
+app. Load comes from client processes pinned to the other core, each holding one keep-alive
+connection. Rounds interleave the targets so that a noisy machine affects them alike;
+figures are medians over rounds, and ratios are taken within each round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from .fixture_costs import populated_fixture
+
+CLIENTS = 4
+FLOOR_APPS = '''
+import sys
+from flask import Flask, Response
+from werkzeug.serving import make_server, WSGIRequestHandler
+
+class Quiet(WSGIRequestHandler):
+    def log_request(self, *args): pass
+
+body = open(sys.argv[2], "rb").read()
+if sys.argv[1] == "flask":
+    app = Flask("floor")
+    @app.get("/<path:anything>")
+    def answer(anything):
+        return Response(body, content_type="application/json")
+else:
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "application/json"),
+                                  ("Content-Length", str(len(body)))])
+        return [body]
+server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+print(f"listening on http://127.0.0.1:{server.port}", flush=True)
+server.serve_forever()
+'''
+
+
+def _pin(core: int) -> None:
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {core})
+
+
+def start_server(command: list[str]) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: _pin(0))
+    assert process.stdout is not None
+    url = process.stdout.readline().split()[-1]
+    return process, url.removeprefix("http://")
+
+
+def _client(address: str, requests: list[tuple[str, str, bytes | None]], headers: dict[str, str],
+            seconds: float, out: Any, number: int) -> None:
+    _pin(1)
+    # each client works on a volume of its own: {n} in a path or body is its number
+    requests = [(m, p.replace("{n}", f"{2 * number + 1:012d}"),
+                 b.replace(b"{n}", f"{2 * number + 1:012d}".encode()) if b else b)
+                for m, p, b in requests]
+    host, port = address.split(":")
+    connection = http.client.HTTPConnection(host, int(port))
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        start = time.perf_counter()
+        for method, path, body in requests:
+            connection.request(method, path, body=body, headers=headers)
+            answer = connection.getresponse()
+            answer.read()
+            errors += answer.status >= 400
+        latencies.append(time.perf_counter() - start)
+    out.put((latencies, errors))
+
+
+def load(address: str, requests: list[tuple[str, str, bytes | None]], headers: dict[str, str],
+         seconds: float) -> dict[str, float]:
+    """Cycles per second over CLIENTS keep-alive connections, with p50/p99 latency."""
+    queue: Any = multiprocessing.Queue()
+    workers = [multiprocessing.Process(target=_client,
+                                       args=(address, requests, headers, seconds, queue, n))
+               for n in range(CLIENTS)]
+    for worker in workers:
+        worker.start()
+    results = [queue.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    latencies = sorted(lat for lats, _ in results for lat in lats)
+    return {"per_second": len(latencies) / seconds,
+            "p50_ms": latencies[len(latencies) // 2] * 1000,
+            "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+            "errors": float(sum(errors for _, errors in results))}
+
+
+def token_for(address: str) -> str:
+    connection = http.client.HTTPConnection(*address.split(":"))
+    connection.request("POST", "/identity/v3/auth/tokens", body=json.dumps({"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": "admin", "domain": {"name": "Default"}, "password": "admin"}}},
+        "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}),
+        headers={"Content-Type": "application/json"})
+    return connection.getresponse().getheader("X-Subject-Token") or ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--json", metavar="FILE")
+    args = parser.parse_args()
+    processes: list[subprocess.Popen[str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        fakenova: dict[int, str] = {}
+        for size in (10, 1000, 10000):
+            path = f"{tmp}/state-{size}.json"
+            with open(path, "w") as out:
+                json.dump(populated_fixture(size), out)
+            process, address = start_server([sys.executable, "-m", "fakenova", "serve",
+                                             "--port", "0", "--clock", "immediate",
+                                             "--fixture", path])
+            processes.append(process)
+            fakenova[size] = address
+        server = "00000000-0000-4000-8000-000000000000"   # vm-0, attached to vol-0
+        volume = "10000000-0000-4000-8000-{n}"             # vol-1, 3, 5, 7: free
+        path = f"/compute/v2.1/servers/{server}/os-volume_attachments"
+        token = token_for(fakenova[10])
+        headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.89",
+                   "Content-Type": "application/json"}
+        answer_file = f"{tmp}/answer.json"
+        connection = http.client.HTTPConnection(*fakenova[10].split(":"))
+        connection.request("GET", path, headers=headers)
+        with open(answer_file, "wb") as out:
+            out.write(connection.getresponse().read())
+        floors = {}
+        for kind in ("flask", "werkzeug"):
+            process, address = start_server([sys.executable, "-c", FLOOR_APPS, kind,
+                                             answer_file])
+            processes.append(process)
+            floors[kind] = address
+        show = [("GET", f"{path}/10000000-0000-4000-8000-000000000000", None)]
+        listing = [("GET", path, None)]
+        cycle = [("POST", path, json.dumps({"volumeAttachment": {"volumeId": volume}})
+                  .encode()), ("DELETE", f"{path}/{volume}", None)]
+        rounds: list[dict[str, dict[str, float]]] = []
+        try:
+            for _ in range(args.rounds):
+                measured = {
+                    "werkzeug": load(floors["werkzeug"], listing, headers, args.seconds),
+                    "flask": load(floors["flask"], listing, headers, args.seconds),
+                }
+                for size, address in fakenova.items():
+                    fresh = {**headers, "X-Auth-Token": token_for(address)}
+                    measured[f"list[{size}]"] = load(address, listing, fresh, args.seconds)
+                    measured[f"show[{size}]"] = load(address, show, fresh, args.seconds)
+                    measured[f"attach+detach[{size}]"] = load(address, cycle, fresh,
+                                                             args.seconds)
+                rounds.append(measured)
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait()
+    report(rounds, args.json)
+
+
+def report(rounds: list[dict[str, dict[str, float]]], json_file: str | None) -> None:
+    def median(name: str, key: str) -> float:
+        return statistics.median(r[name][key] for r in rounds)
+
+    def ratio(upper: str, lower: str, per: float = 1.0) -> float:
+        return statistics.median(r[lower]["per_second"] / r[upper]["per_second"] * per
+                                 for r in rounds)
+
+    results: dict[str, float] = {}
+    for name in rounds[0]:
+        results[f"{name} per s"] = round(median(name, "per_second"), 1)
+        results[f"{name} p50 ms"] = round(median(name, "p50_ms"), 3)
+        results[f"{name} p99/p50"] = round(median(name, "p99_ms") / median(name, "p50_ms"), 2)
+        results[f"{name} errors"] = median(name, "errors")
+    results["list cost / bare Flask"] = round(ratio("list[10]", "flask"), 2)
+    results["show cost / bare Flask"] = round(ratio("show[10]", "flask"), 2)
+    results["attach+detach cycle / one bare Flask request"] = round(
+        ratio("attach+detach[10]", "flask"), 2)
+    results["bare Flask cost / bare werkzeug"] = round(ratio("flask", "werkzeug"), 2)
+    for op in ("list", "show", "attach+detach"):
+        results[f"{op} cost at 10000 / at 10"] = round(ratio(f"{op}[10000]", f"{op}[10]"), 2)
+    width = max(map(len, results))
+    for name, value in results.items():
+        print(f"{name:<{width}}  {value:>10}")
+    if json_file:
+        with open(json_file, "w") as out:
+            json.dump(results, out, indent=2)
+
+
+if __name__ == "__main__":
+    main()
