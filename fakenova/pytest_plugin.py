@@ -4,6 +4,8 @@ Nothing starts at import: the server starts the first time a test asks for ``fak
 once per session (once per xdist worker), and each test gets fresh state and a project of
 its own. Override ``fakenova_fixtures`` or ``fakenova_clock`` in a conftest, or mark a test:
 ``@pytest.mark.fakenova(fixtures=["my-cloud.yaml"], faults=[{...}], clock="manual")``.
+With ``--fakenova-check`` (or ``check=True`` in the marker) a test whose cloud is left
+inconsistent (``fakenova.consistency``) fails at teardown, with the problems listed.
 
 With ``--fakenova-url URL`` (or ``FAKENOVA_URL``) the tests share a ``fakenova serve`` that
 is already running instead: each still sees only its own project, and cleans it up.
@@ -29,12 +31,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--fakenova-url", default=None, metavar="URL",
                      help="share a running `fakenova serve` instead of starting one "
                           "(also FAKENOVA_URL)")
+    parser.addoption("--fakenova-check", action="store_true", default=False,
+                     help="after each test that uses the fakenova fixture, fail its teardown "
+                          "if Nova's and Cinder's records disagree (a leaked attachment, a BDM "
+                          "without its volume, ...): fakenova.consistency.check")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "fakenova(fixtures=None, faults=None, clock=None): per-test fakenova "
-                   "settings: fixture files to load, fault rules to add, the clock mode")
+        "markers", "fakenova(fixtures=None, faults=None, clock=None, check=None): per-test "
+                   "fakenova settings: fixture files to load, fault rules to add, the clock "
+                   "mode, whether to check consistency after the test (as --fakenova-check)")
 
 
 @pytest.fixture(scope="session")
@@ -103,10 +110,34 @@ def fakenova(request: pytest.FixtureRequest, fakenova_url: str | None,
     for rule in settings.get("faults") or []:
         handle.faults.add(rule)
     request.node.stash[_HANDLE] = handle
+    check = settings.get("check")
+    if check is None:
+        check = request.config.getoption("--fakenova-check")
     yield handle
-    handle.close()
-    if cloud is not None:
-        cloud.state.set_clock_mode(fakenova_clock)
+    try:
+        problems = _problems(handle) if check else []
+    finally:
+        handle.close()
+        if cloud is not None:
+            cloud.state.set_clock_mode(fakenova_clock)
+    if problems:
+        pytest.fail("fakenova's consistency check failed after the test:\n"
+                    + "\n".join(f"  - {problem}" for problem in problems), pytrace=False)
+
+
+def _problems(handle: Fakenova) -> list[str]:
+    """What ``consistency.check`` finds: on a cloud of our own, all of it; on a shared server
+    (``GET /_fakenova/state?check=1``), what names a server or volume of the test's project."""
+    from fakenova import consistency
+    from fakenova.testing import LocalBackend
+
+    if isinstance(handle.backend, LocalBackend):
+        return consistency.check(handle.backend.cloud.state)
+    state = handle.backend.control("GET", "/state?check=1")  # type: ignore[attr-defined]
+    ours = {item["id"] for item in [*state["servers"], *state["volumes"]]
+            if item["project_id"] == handle.project_id}
+    return [problem for problem in state["problems"]
+            if any(object_id in problem for object_id in ours)]
 
 
 @pytest.fixture

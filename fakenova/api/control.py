@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from .. import consistency
 from ..domain.model import Server, User
 from ..errors import BadRequest
 from ..fixtures import FixtureError
@@ -15,6 +16,7 @@ from .faults import json_response
 
 bp = Blueprint("control", __name__, url_prefix="/_fakenova")
 _JOURNAL_FILTERS = ("method", "path", "service", "project")
+_TRUE = ("1", "true", "yes", "on")
 
 
 def _json_object() -> dict[str, Any]:
@@ -33,8 +35,12 @@ def reset() -> Response:
 
 @bp.get("/state")
 def state() -> Response:
-    """Every server, volume and attachment, as JSON."""
-    return json_response(cloud().state.snapshot())
+    """Every server, volume and attachment, as JSON; with ``?check=1`` also ``problems``,
+    every broken invariant between Nova's and Cinder's records (``consistency.check``)."""
+    if request.args.get("check", "").lower() not in _TRUE:
+        return json_response(cloud().state.snapshot())
+    with cloud().state.transaction() as current:
+        return json_response({**current.snapshot(), "problems": consistency.check(current)})
 
 
 @bp.get("/clock")

@@ -273,7 +273,7 @@ def detach(state: State, ctx: Context, server_id: str, volume_id: str,
 
     if server.vm_state == "shelved_offloaded":
         _remove_attachment(state, server, bdm, volume)
-        if bdm.delete_on_termination:
+        if bdm.delete_on_termination and not volume.attachments:  # not if attached elsewhere
             del state.volumes[volume.id]
         return
     _check_detachable(volume)
@@ -362,7 +362,11 @@ def _swap(state: State, ctx: Context, server: Server, old_volume_id: str,
     new.status = "reserved"
 
     def complete() -> None:
-        if new_attachment not in new.attachments or bdm not in server.bdms:
+        if new_attachment not in new.attachments:
+            return
+        if bdm not in server.bdms:  # the server went away meanwhile: release the new volume
+            new.attachments.remove(new_attachment)
+            settle_volume_status(new)
             return
         new_attachment.status = "attached"
         new_attachment.attached_at = now_iso()

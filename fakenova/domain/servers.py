@@ -266,7 +266,8 @@ def delete_server(state: State, ctx: Context, server_id: str) -> None:
             if volume is None:
                 continue
             volume.attachments = [a for a in volume.attachments if a.server_id != server.id]
-            if bdm.delete_on_termination:
+            # Cinder refuses to delete a volume still attached elsewhere (multiattach)
+            if bdm.delete_on_termination and not volume.attachments:
                 del state.volumes[volume.id]
             else:
                 settle_volume_status(volume)
