@@ -20,7 +20,8 @@ _ATTACHMENT_STATUSES = ("reserved", "attaching", "detaching")
 
 
 def check(state: State) -> list[str]:
-    """Every broken invariant, volumes first then servers, in the state's order."""
+    """Every broken invariant, volumes first then servers, in the state's order. Like any
+    read, it first applies the transitions that are due."""
     with state.transaction():
         problems: list[str] = []
         for volume in state.volumes.values():

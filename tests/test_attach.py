@@ -1,6 +1,6 @@
 """POST /servers/{server_id}/os-volume_attachments: upstream Nova's attach, through HTTP.
 
-Reference: /work/shared/reference/nova-volume-attachments.md, §3.2 (response per
+Reference: ../shared/reference/nova-volume-attachments.md, §3.2 (response per
 microversion), §6 and §6.3 (processing order and every error row that a libvirt cloud can
 give), §7.2-§7.3 (side effects, device names, Cinder status lifecycle).
 """

@@ -1,6 +1,6 @@
 """DELETE /servers/{server_id}/os-volume_attachments/{volume_id}: upstream Nova's detach.
 
-Reference: /work/shared/reference/nova-volume-attachments.md, §6 and §6.4 (processing
+Reference: ../shared/reference/nova-volume-attachments.md, §6 and §6.4 (processing
 order and every error row; row 7, compute service down, has no trigger in the fake),
 §7.4-§7.5 (what a detach does, shelved_offloaded, Cinder status lifecycle), §15 items 11-13.
 """

@@ -1,7 +1,7 @@
 """Fault rules and presets through HTTP (the Flask test client): which requests a rule
 picks, what it does to them, how it is counted, and that its answer is the service's own.
 
-Reference: /work/shared/INTERFACE.md (control API, the fault rule table); fakenova issue 4.
+Reference: ../shared/INTERFACE.md (control API, the fault rule table); fakenova issue 4.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The request journal and named snapshots, from Python, HTTP and a scenario file.
 
-Reference: /work/shared/INTERFACE.md (control API); fakenova issue 4.
+Reference: ../shared/INTERFACE.md (control API); fakenova issue 4.
 """
 
 from __future__ import annotations

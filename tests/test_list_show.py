@@ -1,6 +1,6 @@
 """GET /servers/{server_id}/os-volume_attachments[/{volume_id}]: upstream Nova's list and show.
 
-Reference: /work/shared/reference/nova-volume-attachments.md, §1 (project id in the path),
+Reference: ../shared/reference/nova-volume-attachments.md, §1 (project id in the path),
 §3.1 (shapes per microversion), §4.3-§4.4 (query strings and their messages), §5
 (pagination), §6.1-§6.2 (errors), §12 (policy), §13 (what Nova's unit tests pin).
 """

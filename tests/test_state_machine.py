@@ -1,6 +1,6 @@
 """A stateful property test: random sequences of attachment operations, against fakenova
 (the Flask test client, immediate clock) and against a small model of Nova's rules
-(/work/shared/reference/nova-volume-attachments.md §6 and §7) written here.
+(../shared/reference/nova-volume-attachments.md §6 and §7) written here.
 
 Each step is an attach, detach, delete_on_termination update, swap or server action, by
 the member or the admin, at a random microversion from 2.1 to 2.104; the status code must
@@ -184,9 +184,6 @@ class AttachmentRules(RuleBasedStateMachine):
         if tag is not None:
             body["tag"] = tag
         if dot is not None:
-            # Never true on a multiattach volume: the fake would delete it while it is still
-            # attached elsewhere (test_consistency's xfail test_delete_on_termination_...).
-            dot = dot and not self.volumes.get(volume, Vol(1)).multiattach
             body["delete_on_termination"] = dot
         expected, added = self._attach(server, volume, user, version, tag, dot)
         answer = self.send("POST", server, None, {"volumeAttachment": body}, user, version,
@@ -249,8 +246,9 @@ class AttachmentRules(RuleBasedStateMachine):
         self.send("DELETE", server, volume, None, user, version, expected)
         if expected == 202 and machine is not None and disk is not None:
             machine.disks.remove(disk)
-            if machine.vm_state == "shelved_offloaded" and disk.dot:
-                del self.volumes[volume]  # deleted with it, as upstream (§7.4)
+            if (machine.vm_state == "shelved_offloaded" and disk.dot
+                    and not self.holders(volume)):
+                del self.volumes[volume]  # deleted with it, unless attached elsewhere (§7.4)
 
     # -- update and swap ------------------------------------------------------------------
 
@@ -260,8 +258,6 @@ class AttachmentRules(RuleBasedStateMachine):
         volume = self.pick(data, self.held(server))
         machine = self.servers.get(server)
         disk = machine.disk(volume) if machine else None
-        if volume in self.volumes and self.volumes[volume].multiattach:
-            dot = False  # as in attach
         expected = 404 if disk is None else 202
         body = {"volumeAttachment": {"volumeId": VOLUME_IDS[volume],
                                      "delete_on_termination": dot}}

@@ -1,7 +1,7 @@
 """Many real HTTP clients at once against the real threaded server, then the invariants.
 
 16 client threads, each with its own keep-alive ``http.client`` connection to a
-``FakenovaServer`` on 127.0.0.1, send 160 requests each (2,560 in all) at random
+``FakenovaServer`` on 127.0.0.1, send 120 requests each (1,920 in all) at random
 microversions from 2.1 to 2.104: attach, detach, swap (admin, the old volume migrating),
 delete_on_termination updates, list, show, Cinder volume shows and server actions, on one
 pool of 6 servers and 14 volumes (4 of them multiattach). A 17th thread runs
@@ -10,8 +10,10 @@ the check finds nothing, a volume is in-use exactly when it has attached attachm
 single-attach volume has more than one, no server has two disks on one device, Nova's
 listings and Cinder's volumes agree, and the journal holds exactly the requests sent.
 
-Measured on a 2-core VM: about 2,700 requests (checks included) in 2-3 s, 0 answers 5xx,
-0 invariants broken. The summary line is printed (``pytest -s`` shows it).
+Measured on the 2-core VM: 1,942 requests (2 tokens and 20 final reads included) in
+2.8-4.4 s, of which about 750 succeeded (some 100 attaches, 100 detaches, 10-15 swaps, 90
+server actions), 0 answers 5xx, 0 problems during or after, 0 invariants broken, 0 torn
+reads, and 1,942 journal entries. The summary line is printed (``pytest -s`` shows it).
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ class Pool:
 
     servers: list[str]
     volumes: list[str]
-    multiattach: set[str]
     member: str = ""
     admin: str = ""
 
@@ -121,7 +122,7 @@ def _seed(cloud: Cloud) -> Pool:
     shared = [state.add_volume(f"shared-{n}", size=2, multiattach=True,
                                migration_status="migrating" if n % 2 else None).id
               for n in range(MULTIATTACH)]
-    return Pool(servers, single + shared, set(shared))
+    return Pool(servers, single + shared)
 
 
 def _attachments(server: str, volume: str | None = None) -> str:
@@ -146,9 +147,7 @@ def _one_request(client: Client, pool: Pool, rng: random.Random, tally: Tally,
         body: dict[str, Any] = {"volumeId": volume}
         if minor >= 49 and rng.random() < 0.3:
             body["tag"] = f"t{rng.randint(0, 9)}"
-        # Not on multiattach volumes: the fake then deletes a volume still attached
-        # elsewhere (test_consistency's xfail test_delete_on_termination_spares_...).
-        if minor >= 79 and volume not in pool.multiattach:
+        if minor >= 79:
             body["delete_on_termination"] = rng.random() < 0.2
         status = client.send("POST", _attachments(server), {"volumeAttachment": body},
                              pool.member, version)[0]
@@ -161,9 +160,9 @@ def _one_request(client: Client, pool: Pool, rng: random.Random, tally: Tally,
         status = client.send("PUT", _attachments(server, volume), {"volumeAttachment": {
             "volumeId": new}}, pool.admin, version)[0]
     elif kind == "update":
-        dot = volume not in pool.multiattach and rng.random() < 0.5
         status = client.send("PUT", _attachments(server, volume), {"volumeAttachment": {
-            "volumeId": volume, "delete_on_termination": dot}}, pool.member, version)[0]
+            "volumeId": volume, "delete_on_termination": rng.random() < 0.5}}, pool.member,
+                             version)[0]
     elif kind in ("list", "show"):
         status, body, _ = client.send("GET", _attachments(
             server, volume if kind == "show" else None), None, pool.member, version)

@@ -1,7 +1,7 @@
 """Cinder v3 under /volume: version documents, microversions and volumes, as upstream.
 
-Reference: /work/shared/reference/nova-volume-attachments.md §7.5 and §8 (the volume JSON
-clients read), /work/shared/reference/clients.md §1.2 (discovery), §2.1-§2.2 and §4 (what
+Reference: ../shared/reference/nova-volume-attachments.md §7.5 and §8 (the volume JSON
+clients read), ../shared/reference/clients.md §1.2 (discovery), §2.1-§2.2 and §4 (what
 the SDK and the CLI send), and upstream Cinder's cinder/api/openstack/wsgi.py,
 cinder/api/v3/volumes.py, cinder/api/v3/views/volumes.py and cinder/api/schemas/volumes.py.
 """

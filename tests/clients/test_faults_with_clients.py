@@ -1,7 +1,7 @@
 """Every fault rule key and every preset, through unmodified clients on a served fakenova:
 what openstacksdk or novaclient then does.
 
-Reference: /work/shared/reference/clients.md §1.4 (a dropped connection is keystoneauth's
+Reference: ../shared/reference/clients.md §1.4 (a dropped connection is keystoneauth's
 ConnectFailure; no retries for compute or volume), §2.3 and §3 (exception classes).
 """
 
