@@ -51,6 +51,13 @@ def fakenova_fixtures() -> list[str]:
 
 
 @pytest.fixture(scope="session")
+def fakenova_account() -> str:
+    """Whom ``connect_kwargs()``, ``env()`` and ``clouds_yaml()`` log in by default:
+    ``demo`` (the test's own member user, the default) or ``admin``."""
+    return "demo"
+
+
+@pytest.fixture(scope="session")
 def fakenova_clock() -> str:
     """How state transitions advance: ``immediate`` (default), ``timed`` or ``manual``."""
     return "immediate"
@@ -104,7 +111,8 @@ def fakenova(request: pytest.FixtureRequest, fakenova_url: str | None,
         cloud.reset()
         cloud.state.set_clock_mode(settings.get("clock") or fakenova_clock)
         backend = LocalBackend(cloud, server.url)
-    handle = Fakenova(backend, name=request.node.nodeid)
+    handle = Fakenova(backend, name=request.node.nodeid,
+                      default_user=request.getfixturevalue("fakenova_account"))
     for ref in settings.get("fixtures") or []:
         backend.seed(dict(fixtures.load(ref)))
     for rule in settings.get("faults") or []:

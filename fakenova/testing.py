@@ -218,8 +218,9 @@ class Fakenova:
     server never see each other's servers and volumes; ``user="admin"`` is the cloud's admin.
     """
 
-    def __init__(self, backend: Backend, name: str = "") -> None:
+    def __init__(self, backend: Backend, name: str = "", default_user: str = "demo") -> None:
         self.backend = backend
+        self.default_user = default_user  # whom connect_kwargs(), env() and clouds_yaml() log in
         self.url = backend.url.rstrip("/")
         self.name = name
         self.account = new_account()
@@ -255,7 +256,8 @@ class Fakenova:
     def volume_url(self) -> str:
         return f"{self.url}/volume/v3/{self.account.project_id}"
 
-    def _credentials(self, user: str) -> tuple[str, str, str]:
+    def _credentials(self, user: str | None) -> tuple[str, str, str]:
+        user = user or self.default_user
         if user == "demo":
             return self.account.user_name, self.account.password, self.account.project_name
         if user in settings.DEFAULT_ACCOUNTS:
@@ -263,16 +265,16 @@ class Fakenova:
             return name, password, name
         raise ValueError(f"user is 'demo' (this test's own) or 'admin', not {user!r}")
 
-    def connect_kwargs(self, user: str = "demo") -> dict[str, Any]:
+    def connect_kwargs(self, user: str | None = None) -> dict[str, Any]:
         """Keyword arguments for ``openstack.connect(**...)``."""
         return {**settings.auth(self.url, *self._credentials(user)),
                 "region_name": "RegionOne", "load_yaml_config": False, "load_envvars": False}
 
-    def clouds_yaml(self, user: str = "demo", cloud_name: str = "fakenova") -> str:
+    def clouds_yaml(self, user: str | None = None, cloud_name: str = "fakenova") -> str:
         """A clouds.yaml document naming this cloud ``fakenova``."""
         return settings.clouds_yaml(self.url, *self._credentials(user), cloud_name=cloud_name)
 
-    def env(self, user: str = "demo") -> dict[str, str]:
+    def env(self, user: str | None = None) -> dict[str, str]:
         """The OS_* variables, for code under test that runs in a subprocess."""
         return settings.os_env(self.url, *self._credentials(user))
 

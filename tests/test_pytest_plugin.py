@@ -127,3 +127,21 @@ def test_isolated(fakenova, name):
         assert (state.servers, state.volumes) == ({}, {})
         assert sorted(p.name for p in state.projects.values()) == ["admin", "demo"]
         assert shared.extensions["fakenova"].faults.rules() == []
+
+
+def test_the_default_account_can_be_overridden(pytester: pytest.Pytester) -> None:
+    source = '''
+import openstack, pytest
+
+@pytest.fixture(scope="session")
+def fakenova_account():
+    return "admin"
+
+def test_as_admin(fakenova):
+    assert fakenova.connect_kwargs()["username"] == "admin"
+    assert fakenova.env()["OS_PROJECT_NAME"] == "admin"
+    assert fakenova.connect_kwargs(user="demo")["username"].startswith("test-")
+    conn = openstack.connect(**fakenova.connect_kwargs())
+    assert "admin" in conn.session.auth.get_access(conn.session).role_names
+'''
+    run(pytester, source).assert_outcomes(passed=1)
