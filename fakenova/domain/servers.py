@@ -261,13 +261,16 @@ def delete_server(state: State, ctx: Context, server_id: str) -> None:
     def deleted() -> None:
         if state.servers.get(server.id) is not server:
             return
-        for bdm in server.bdms:
-            volume = state.volumes.get(bdm.volume_id or "")
-            if volume is None:
+        doomed = {b.volume_id for b in server.bdms if b.delete_on_termination}
+        # Every attachment of the server goes, also those no BDM names yet (a swap's
+        # target, a failed attach): scanning the volumes is the price of a delete.
+        for volume in list(state.volumes.values()):
+            if not any(a.server_id == server.id for a in volume.attachments):
                 continue
+            state.touch(volume)
             volume.attachments = [a for a in volume.attachments if a.server_id != server.id]
             # Cinder refuses to delete a volume still attached elsewhere (multiattach)
-            if bdm.delete_on_termination and not volume.attachments:
+            if volume.id in doomed and not volume.attachments:
                 del state.volumes[volume.id]
             else:
                 settle_volume_status(volume)
