@@ -6,7 +6,8 @@
     python3 dev.py bench [options]         the benchmarks
 
 The first run makes a virtual environment in .venv and installs fakenova into it
-(editable, with its test dependencies); later runs reinstall only when pyproject.toml changes.
+(editable, with its test dependencies, and for ``bench`` moto as well); later runs reinstall
+only when pyproject.toml changes.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ COMMANDS = {"serve": [str(BIN / "fakenova"), "serve"],
             "bench": [str(BIN / "python"), "-m", "benchmarks"]}
 
 
-def ensure_environment() -> None:
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+def ensure_environment(extras: str) -> None:
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     if not (BIN / "python").exists():
@@ -40,7 +41,7 @@ def ensure_environment() -> None:
                      "on Debian or Ubuntu install the python3-venv package first")
     print("dev.py: installing fakenova and its test dependencies into .venv", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    for args in (["--upgrade", "pip"], ["--editable", f"{ROOT}[test]"]):
+    for args in (["--upgrade", "pip"], ["--editable", f"{ROOT}[{extras}]"]):
         if subprocess.run([*pip, *args]).returncode != 0:
             sys.exit(f"dev.py: 'pip install {' '.join(args)}' failed; see above")
     STAMP.write_text(wanted)
@@ -50,7 +51,7 @@ def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
         print(__doc__)
         return 2
-    ensure_environment()
+    ensure_environment("test,bench" if sys.argv[1] == "bench" else "test")
     command = [*COMMANDS[sys.argv[1]], *sys.argv[2:]]
     os.chdir(ROOT)
     # Replace this process, so that signals (Ctrl-C, SIGTERM) reach the command itself.

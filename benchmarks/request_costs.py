@@ -12,16 +12,21 @@ figures are medians over rounds, and ratios are taken within each round.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import multiprocessing
 import os
+import re
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from .fixture_costs import populated_fixture
 
@@ -64,13 +69,12 @@ def start_server(command: list[str]) -> tuple[subprocess.Popen[str], str]:
     return process, url.removeprefix("http://")
 
 
-def _client(address: str, requests: list[tuple[str, str, bytes | None]], headers: dict[str, str],
-            seconds: float, out: Any, number: int) -> None:
+Request = tuple[str, str, bytes | None]
+
+
+def _client(address: str, requests: list[Request], headers: dict[str, str],
+            seconds: float, out: Any) -> None:
     _pin(1)
-    # each client works on a volume of its own: {n} in a path or body is its number
-    requests = [(m, p.replace("{n}", f"{2 * number + 1:012d}"),
-                 b.replace(b"{n}", f"{2 * number + 1:012d}".encode()) if b else b)
-                for m, p, b in requests]
     host, port = address.split(":")
     connection = http.client.HTTPConnection(host, int(port))
     latencies: list[float] = []
@@ -87,13 +91,16 @@ def _client(address: str, requests: list[tuple[str, str, bytes | None]], headers
     out.put((latencies, errors))
 
 
-def load(address: str, requests: list[tuple[str, str, bytes | None]], headers: dict[str, str],
+def load(address: str, requests: list[Request] | list[list[Request]], headers: dict[str, str],
          seconds: float) -> dict[str, float]:
-    """Cycles per second over CLIENTS keep-alive connections, with p50/p99 latency."""
+    """Cycles per second over CLIENTS keep-alive connections, with p50/p99 latency;
+    ``requests`` is one cycle for all clients, or one per client."""
+    per_client = (requests if requests and isinstance(requests[0], list)
+                  else [requests] * CLIENTS)
     queue: Any = multiprocessing.Queue()
     workers = [multiprocessing.Process(target=_client,
-                                       args=(address, requests, headers, seconds, queue, n))
-               for n in range(CLIENTS)]
+                                       args=(address, mine, headers, seconds, queue))
+               for mine in per_client]
     for worker in workers:
         worker.start()
     results = [queue.get() for _ in workers]
@@ -104,6 +111,59 @@ def load(address: str, requests: list[tuple[str, str, bytes | None]], headers: d
             "p50_ms": latencies[len(latencies) // 2] * 1000,
             "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
             "errors": float(sum(errors for _, errors in results))}
+
+
+MOTO_HEADERS = {
+    "Content-Type": "application/x-www-form-urlencoded",
+    # moto reads the region from the credential scope and checks no signature
+    "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/ec2/"
+                     "aws4_request, SignedHeaders=host, Signature=0",
+}
+
+
+def _ec2(address: str, action: str, **params: str) -> str:
+    connection = http.client.HTTPConnection(*address.split(":"))
+    body = urlencode({"Action": action, "Version": "2016-11-15", **params})
+    connection.request("POST", "/", body=body, headers=MOTO_HEADERS)
+    return connection.getresponse().read().decode()
+
+
+def start_moto(processes: list[subprocess.Popen[str]],
+               ) -> tuple[str, list[Request], list[list[Request]]] | None:
+    """moto's server mode with an instance and a volume per client, or None without moto."""
+    server = shutil.which("moto_server", path=os.path.dirname(sys.executable))
+    if server is None:
+        print("moto is not installed (pip install 'moto[server,ec2]'): not compared")
+        return None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([server, "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+                               preexec_fn=lambda: _pin(0))
+    processes.append(process)
+    address = f"127.0.0.1:{port}"
+    for _ in range(100):
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        time.sleep(0.1)
+    image = re.findall(r"<imageId>(ami-\w+)</imageId>", _ec2(address, "DescribeImages"))[0]
+    cycles = []
+    for _ in range(CLIENTS):
+        instance = re.findall(r"<instanceId>(i-\w+)</instanceId>", _ec2(
+            address, "RunInstances", ImageId=image, MinCount="1", MaxCount="1",
+            InstanceType="t2.micro"))[0]
+        volume = re.findall(r"<volumeId>(vol-\w+)</volumeId>", _ec2(
+            address, "CreateVolume", Size="1", AvailabilityZone="us-east-1a"))[0]
+        where = {"VolumeId": volume, "InstanceId": instance, "Device": "/dev/sdh"}
+        cycles.append([
+            ("POST", "/", urlencode({"Action": "AttachVolume", "Version": "2016-11-15",
+                                     **where}).encode()),
+            ("POST", "/", urlencode({"Action": "DetachVolume", "Version": "2016-11-15",
+                                     **where}).encode())])
+    describe: list[Request] = [("POST", "/", b"Action=DescribeVolumes&Version=2016-11-15")]
+    return address, describe, cycles
 
 
 def token_for(address: str) -> str:
@@ -135,7 +195,7 @@ def main() -> None:
             processes.append(process)
             fakenova[size] = address
         server = "00000000-0000-4000-8000-000000000000"   # vm-0, attached to vol-0
-        volume = "10000000-0000-4000-8000-{n}"             # vol-1, 3, 5, 7: free
+        free = [f"10000000-0000-4000-8000-{2 * n + 1:012d}" for n in range(CLIENTS)]
         path = f"/compute/v2.1/servers/{server}/os-volume_attachments"
         token = token_for(fakenova[10])
         headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.89",
@@ -153,8 +213,10 @@ def main() -> None:
             floors[kind] = address
         show = [("GET", f"{path}/10000000-0000-4000-8000-000000000000", None)]
         listing = [("GET", path, None)]
-        cycle = [("POST", path, json.dumps({"volumeAttachment": {"volumeId": volume}})
-                  .encode()), ("DELETE", f"{path}/{volume}", None)]
+        # each client attaches and detaches a free volume of its own
+        cycle = [[("POST", path, json.dumps({"volumeAttachment": {"volumeId": volume}})
+                   .encode()), ("DELETE", f"{path}/{volume}", None)] for volume in free]
+        moto = start_moto(processes)
         rounds: list[dict[str, dict[str, float]]] = []
         try:
             for _ in range(args.rounds):
@@ -162,6 +224,12 @@ def main() -> None:
                     "werkzeug": load(floors["werkzeug"], listing, headers, args.seconds),
                     "flask": load(floors["flask"], listing, headers, args.seconds),
                 }
+                if moto is not None:
+                    address, describe, moto_cycle = moto
+                    measured["moto describe"] = load(address, describe, MOTO_HEADERS,
+                                                     args.seconds)
+                    measured["moto attach+detach"] = load(address, moto_cycle, MOTO_HEADERS,
+                                                          args.seconds)
                 for size, address in fakenova.items():
                     fresh = {**headers, "X-Auth-Token": token_for(address)}
                     measured[f"list[{size}]"] = load(address, listing, fresh, args.seconds)
@@ -195,6 +263,11 @@ def report(rounds: list[dict[str, dict[str, float]]], json_file: str | None) -> 
     results["attach+detach cycle / one bare Flask request"] = round(
         ratio("attach+detach[10]", "flask"), 2)
     results["bare Flask cost / bare werkzeug"] = round(ratio("flask", "werkzeug"), 2)
+    if "moto describe" in rounds[0]:
+        results["fakenova list speed / moto DescribeVolumes"] = round(
+            1 / ratio("list[10]", "moto describe"), 2)
+        results["fakenova attach+detach speed / moto's"] = round(
+            1 / ratio("attach+detach[10]", "moto attach+detach"), 2)
     for op in ("list", "show", "attach+detach"):
         results[f"{op} cost at 10000 / at 10"] = round(ratio(f"{op}[10000]", f"{op}[10]"), 2)
     width = max(map(len, results))
