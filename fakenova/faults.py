@@ -255,6 +255,13 @@ class FaultRegistry:
             self._stuck_volumes.clear()
             self._next_id = 1
 
+    def __bool__(self) -> bool:
+        """Whether any rule is in force (read without the lock: a list's length is atomic)."""
+        return bool(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
     def rules(self) -> list[FaultRule]:
         with self._lock:
             return list(self._rules)

@@ -97,6 +97,8 @@ def before() -> None:
     """Apply a rule that fires on this request before it is handled."""
     if g.service in (None, "control"):
         return  # the control API (and paths outside every service) answer regardless
+    if not cloud().faults:
+        return  # no rule in force: nothing to describe the request for
     info = RequestInfo(service=g.service, method=request.method,
                        path=service_path(g.service, request.path), body=_body(),
                        version=_requested_version(g.service), project=_token_project())
