@@ -24,11 +24,17 @@ def check(state: State) -> list[str]:
     read, it first applies the transitions that are due."""
     with state.transaction():
         problems: list[str] = []
+        # one pass over every server's BDMs, not one per volume
+        bdms_of: dict[str, list[BlockDeviceMapping]] = {}
+        for server in state.servers.values():
+            for bdm in server.bdms:
+                if bdm.volume_id is not None:
+                    bdms_of.setdefault(bdm.volume_id, []).append(bdm)
         for volume in state.volumes.values():
             problems += _volume_status(volume)
             problems += _attachments(state, volume)
             if not volume.multiattach:
-                problems += _single_attach(volume, state.bdms_of_volume(volume.id))
+                problems += _single_attach(volume, bdms_of.get(volume.id, []))
         for server in state.servers.values():
             problems += _bdms(state, server)
             problems += _devices(server)

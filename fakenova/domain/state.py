@@ -391,9 +391,6 @@ class State:
             return None
         return volume
 
-    def bdms_of_volume(self, volume_id: str) -> list[BlockDeviceMapping]:
-        return [b for s in self.servers.values() for b in s.bdms if b.volume_id == volume_id]
-
     def snapshot(self) -> dict[str, Any]:
         """A deep, JSON-ready copy of servers, volumes and attachments."""
         with self.transaction():
