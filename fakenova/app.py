@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -11,6 +12,14 @@ from .cloud import Cloud
 from .domain.clock import ClockMode
 from .domain.identity import DEFAULT_TOKEN_TTL
 from .journal import DEFAULT_CAP
+
+
+class _SyncFlask(Flask):
+    """Every view and hook of fakenova is synchronous: skip Flask's check, made for async
+    views, of each function on each request."""
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        return func
 
 
 def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediate",
@@ -40,17 +49,12 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
         volume,
     )
 
-    app = Flask("fakenova")
+    app = _SyncFlask("fakenova")
     app.extensions["fakenova"] = cloud or Cloud(fixtures, clock=clock, step=step,
                                                 scenario=scenario, seed=seed,
                                                 journal_cap=journal_cap, token_ttl=token_ttl)
-    # before_request functions run in this order, after_request ones in reverse.
-    app.before_request(common.begin_request)
-    app.before_request(fault_injection.before)
-    app.before_request(common.authenticate)
-    app.after_request(fault_injection.record)
-    app.after_request(common.finish_request)
-    app.after_request(fault_injection.after)
+    app.before_request(common.before_request)
+    app.after_request(common.after_request)
     app.wsgi_app = fault_injection.DropConnections(app.wsgi_app)  # type: ignore[method-assign]
     faults.register(app)
     app.register_blueprint(identity.bp)

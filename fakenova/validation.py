@@ -143,7 +143,7 @@ class Validators:
         """
         kept = {name: list(values) for name, values in args.items()}
         entry = self._entry(operation, "query", version)
-        if entry is None:
+        if entry is None or not kept:
             return kept
         error = _first_error(entry.validator, kept)
         if error is not None:

@@ -1,4 +1,5 @@
-"""What every request goes through before a view: service, request id, size limit, token.
+"""What every request goes through around its view: service, request id, size limit, fault
+rules, token, and on the way out the headers every answer carries and the journal.
 
 Upstream runs the request-id, size-limit and keystonemiddleware filters before routing,
 so an oversized body gets 413 and a missing token 401 even on an unknown path.
@@ -6,11 +7,12 @@ so an oversized body gets 413 and a missing token 401 even on an unknown path.
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, request
+from flask import Request, Response, current_app, request
 
-from ..cloud import Cloud
 from ..domain.identity import validate_token
-from ..domain.model import Context, new_id
+from ..domain.model import new_id
+from . import fault_injection
+from .exchange import Exchange, exchange, start
 from .faults import webob_error
 
 MAX_REQUEST_BODY = 114688
@@ -21,14 +23,6 @@ _OPEN_PATHS = {
     "compute": ("/compute/v2.1", "/compute/v2"),
     "volume": ("/volume/v3",),
 }
-
-
-def cloud() -> Cloud:
-    return current_app.extensions["fakenova"]
-
-
-def context() -> Context:
-    return g.context
 
 
 def service_of(path: str) -> str | None:
@@ -44,45 +38,60 @@ def _needs_token(service: str | None, path: str) -> bool:
     return False
 
 
-def _read_body() -> bytes | Response:
-    declared = request.content_length
+def _read_body(req: Request) -> bytes | Response:
+    declared = req.content_length
     if declared is not None and declared > MAX_REQUEST_BODY:
         return webob_error(413, "Request is too large. Larger than max_request_body_size "
                                 f"({MAX_REQUEST_BODY}).")
-    body = request.stream.read(MAX_REQUEST_BODY + 1)
+    if declared == 0:
+        return b""
+    body = req.stream.read(MAX_REQUEST_BODY + 1)
     if len(body) > MAX_REQUEST_BODY:
         return webob_error(413, f"Request is too large. Larger than {MAX_REQUEST_BODY}.")
     return body
 
 
-def begin_request() -> Response | None:
-    g.service = service_of(request.path)
-    g.request_id = f"req-{new_id()}"
-    if g.service in (None, "control"):
+def before_request() -> Response | None:
+    """The body, within its limit; a fault rule that fires before the request is handled;
+    then keystonemiddleware's part: a valid token, or 401, on every path that needs one."""
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    path = req.path
+    service = service_of(path)
+    ex = Exchange(cloud=current_app.extensions["fakenova"], service=service,
+                  request_id=f"req-{new_id()}")
+    start(ex)
+    if service is None or service == "control":
         return None
-    body = _read_body()
+    body = _read_body(req)
     if isinstance(body, Response):
         return body
-    g.body = body
+    ex.body = body
+    fault_injection.before(ex, req)
+    if _needs_token(service, path):
+        ex.context = validate_token(ex.cloud.state, req.headers.get("X-Auth-Token"))
     return None
 
 
-def authenticate() -> None:
-    """keystonemiddleware's part: a valid token, or 401, on every API path that needs one."""
-    if _needs_token(g.service, request.path):
-        g.context = validate_token(cloud().state, request.headers.get("X-Auth-Token"))
-
-
-def finish_request(response: Response) -> Response:
-    if g.get("service") == "compute" and request.path.rstrip("/") != "/compute":
-        response.headers["x-openstack-request-id"] = g.request_id
-        response.headers["x-compute-request-id"] = g.request_id
-    elif g.get("service") in ("identity", "volume"):
-        response.headers["x-openstack-request-id"] = g.request_id
-    version_text = g.get("version_text")
-    if version_text:
-        response.headers["OpenStack-API-Version"] = f"compute {version_text}"
-        response.headers["X-OpenStack-Nova-API-Version"] = version_text
-        response.headers.add("Vary", "OpenStack-API-Version")
-        response.headers.add("Vary", "X-OpenStack-Nova-API-Version")
+def after_request(response: Response) -> Response:
+    """A fault rule that fires after the request was handled, the request id and
+    microversion headers, and the journal."""
+    ex = exchange()
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    response = fault_injection.after(ex, req, response)
+    _add_headers(ex, req, response)
+    fault_injection.record(ex, req, response)
     return response
+
+
+def _add_headers(ex: Exchange, req: Request, response: Response) -> None:
+    headers = response.headers
+    if ex.service == "compute" and req.path.rstrip("/") != "/compute":
+        headers.add("x-openstack-request-id", ex.request_id)
+        headers.add("x-compute-request-id", ex.request_id)
+    elif ex.service in ("identity", "volume"):
+        headers.set("x-openstack-request-id", ex.request_id)
+    if ex.version_text:
+        headers.add("OpenStack-API-Version", f"compute {ex.version_text}")
+        headers.add("X-OpenStack-Nova-API-Version", ex.version_text)
+        headers.add("Vary", "OpenStack-API-Version")
+        headers.add("Vary", "X-OpenStack-Nova-API-Version")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Flask, abort, g, request
+from flask import Blueprint, Flask, Request, abort, g, request
 from werkzeug.routing import BaseConverter
 
 from ..errors import BadRequest, UnsupportedMediaType
 from ..microversion import MAX_VERSION, MIN_VERSION, compute_version
 from . import flavors, servers, volume_attachments
-from .common import context
+from .exchange import Exchange, context, exchange
 from .faults import json_response
 
 _JSON_TYPES = ("application/json", "application/vnd.openstack.compute+json")
@@ -73,7 +73,7 @@ def version_list() -> Any:
 @versions_bp.get("/v2.1")
 @versions_bp.get("/v2.1/")
 def version_v21() -> Any:
-    negotiate_version()
+    negotiate_version(exchange(), request)
     return json_response({"version": _version_doc("v2.1")})
 
 
@@ -107,38 +107,41 @@ def version_choices(rest: str) -> Any:
 # -- the v2.1 API pipeline -------------------------------------------------------------
 
 
-def negotiate_version() -> None:
-    g.version = compute_version(request.headers.get("OpenStack-API-Version"),
-                                request.headers.get("X-OpenStack-Nova-API-Version"))
-    g.version_text = str(g.version)
+def negotiate_version(ex: Exchange, req: Request) -> None:
+    version = compute_version(req.headers.get("OpenStack-API-Version"),
+                              req.headers.get("X-OpenStack-Nova-API-Version"))
+    ex.version = version
+    ex.version_text = str(version)
 
 
 @api_bp.url_value_preprocessor
 def pop_project_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # Flask runs this before every before_request hook: the exchange is not made yet.
     g.url_project_id = (values or {}).pop("project_id", None)
 
 
 @api_bp.before_request
 def prepare() -> None:
-    negotiate_version()
-    _check_content_type()
-    g.json_body = _parse_body() if request.method in _METHODS_WITH_BODY else None
-    url_project = g.url_project_id
+    ex = exchange()
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    negotiate_version(ex, req)
+    _check_content_type(req)
+    ex.json_body = _parse_body(ex.body) if req.method in _METHODS_WITH_BODY else None
+    url_project = g.get("url_project_id")
     if url_project and url_project != context().project_id:
         raise BadRequest(f"Malformed request URL: URL's project_id '{url_project}' doesn't "
                          f"match Context's project_id '{context().project_id}'")
 
 
-def _check_content_type() -> None:
-    if "Content-Type" not in request.headers:
+def _check_content_type(req: Request) -> None:
+    if "Content-Type" not in req.headers:
         return
-    mimetype = request.mimetype
+    mimetype = req.mimetype
     if mimetype and mimetype != "text/plain" and mimetype not in _JSON_TYPES:
         raise UnsupportedMediaType("Unsupported Content-Type")
 
 
-def _parse_body() -> Any:
-    raw: bytes = g.body
+def _parse_body(raw: bytes) -> Any:
     if not raw:
         return None
     try:

@@ -16,13 +16,14 @@ from datetime import datetime
 from typing import Any
 
 import jsonschema
-from flask import g, request
+from flask import request
 from jsonschema.protocols import Validator
 
 from ..errors import BadRequest
 from ..microversion import MAX_VERSION, APIVersion, v
 from ..resources import schemas_dir
 from ..validation import _body_message, _query_message, is_uuid_like
+from .exchange import exchange
 
 Schema = dict[str, Any]
 
@@ -32,7 +33,7 @@ _FALSE_STRINGS = ("0", "f", "false", "off", "n", "no")
 
 def request_version() -> APIVersion:
     """The microversion compute's pipeline negotiated for this request."""
-    return g.version
+    return exchange().version  # type: ignore[return-value]
 
 
 # -- formats ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from .. import consistency
 from ..domain.model import Server, User
 from ..errors import BadRequest
 from ..fixtures import FixtureError
-from .common import cloud
+from .exchange import cloud
 from .faults import json_response
 
 bp = Blueprint("control", __name__, url_prefix="/_fakenova")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import ipaddress
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, request
 
 from ..errors import FakenovaError, Forbidden
+from .exchange import exchange
 
 HEADER = "X-Fakenova-Control-Token"
 _MISSING = f"The control API needs the {HEADER} header: fakenova was started with a control token."
@@ -58,7 +59,7 @@ def register(app: Flask, control_token: str | None) -> None:
     expected = control_token.encode() if control_token else None
 
     def guard() -> None:
-        if g.get("service") != "control":
+        if exchange().service != "control":
             return
         if expected is None:
             if not is_loopback(request.remote_addr):

@@ -17,13 +17,13 @@ from datetime import datetime, timezone
 from difflib import SequenceMatcher
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Request, Response, current_app
 
 from ..errors import FakenovaError
-from ..faults import FaultRule, RequestInfo
+from ..faults import RequestInfo
 from ..microversion import APIVersion, compute_version
 from . import compute, volume
-from .common import cloud
+from .exchange import Exchange
 from .faults import render_error
 
 DROP_KEY = "fakenova.drop"
@@ -47,12 +47,12 @@ def service_path(service: str | None, path: str) -> str:
     return (prefix.sub("", path, count=1) if prefix else path) or "/"
 
 
-def _requested_version(service: str | None) -> APIVersion | None:
+def _requested_version(service: str | None, req: Request) -> APIVersion | None:
     try:
         if service == "compute":
-            return compute_version(request.headers.get("OpenStack-API-Version"),
-                                   request.headers.get("X-OpenStack-Nova-API-Version"))
-        found = _VOLUME_VERSION.search(request.headers.get("OpenStack-API-Version", ""))
+            return compute_version(req.headers.get("OpenStack-API-Version"),
+                                   req.headers.get("X-OpenStack-Nova-API-Version"))
+        found = _VOLUME_VERSION.search(req.headers.get("OpenStack-API-Version", ""))
         return APIVersion.parse(found.group(1)) if found and service == "volume" else None
     except (FakenovaError, ValueError):
         return None
@@ -67,17 +67,16 @@ def _redacted(node: Any) -> Any:
     return node
 
 
-def _journal_body() -> Any:
-    if g.service != "identity":
-        return _body()
+def _journal_body(ex: Exchange) -> Any:
+    if ex.service != "identity":
+        return _body(ex.body)
     try:
-        return _redacted(_body())
+        return _redacted(_body(ex.body))
     except RecursionError:
         return {"fakenova": "body nested too deep to keep"}
 
 
-def _body() -> Any:
-    raw: bytes = g.get("body") or b""
+def _body(raw: bytes) -> Any:
     if not raw:
         return None
     if len(raw) > _JOURNAL_BODY_LIMIT:
@@ -88,100 +87,103 @@ def _body() -> Any:
         return raw.decode("utf-8", "replace")
 
 
-def _token_project() -> str | None:
-    token = cloud().state.tokens.get(request.headers.get("X-Auth-Token", ""))
+def _token_project(ex: Exchange, req: Request) -> str | None:
+    token = ex.cloud.state.tokens.get(req.headers.get("X-Auth-Token", ""))
     return token.context.project_id if token else None
 
 
-def before() -> None:
+def before(ex: Exchange, req: Request) -> None:
     """Apply a rule that fires on this request before it is handled."""
-    if g.service in (None, "control"):
+    if ex.service in (None, "control"):
         return  # the control API (and paths outside every service) answer regardless
-    if not cloud().faults:
+    if not ex.cloud.faults:
         return  # no rule in force: nothing to describe the request for
-    info = RequestInfo(service=g.service, method=request.method,
-                       path=service_path(g.service, request.path), body=_body(),
-                       version=_requested_version(g.service), project=_token_project())
-    g.fault_request = info
-    rule = cloud().faults.match(info)
+    info = RequestInfo(service=ex.service, method=req.method,
+                       path=service_path(ex.service, req.path), body=_body(ex.body),
+                       version=_requested_version(ex.service, req),
+                       project=_token_project(ex, req))
+    ex.fault_request = info
+    rule = ex.cloud.faults.match(info)
     if rule is None:
         return
-    g.fault_rule = rule
+    ex.fault_rule = rule
     if rule.delay_ms:
-        cloud().sleep(rule.delay_ms / 1000)
+        ex.cloud.sleep(rule.delay_ms / 1000)
     if rule.when == "before":
         if rule.action == "drop":
-            request.environ[DROP_KEY] = True
-            _note_version()
+            req.environ[DROP_KEY] = True
+            _note_version(ex, req)
             raise rule.fault(info)  # never seen: the connection is closed instead
         if rule.status is not None and rule.action == "respond":
-            _note_version()
+            _note_version(ex, req)
             raise rule.fault(info)
 
 
-def _note_version() -> None:
+def _note_version(ex: Exchange, req: Request) -> None:
     """What the service's own pipeline notes before it can refuse a request, so that an
     injected fault carries the same headers as a real one (the microversion; Cinder's
     x-compute-request-id) and the journal names the microversion."""
     with contextlib.suppress(FakenovaError):
-        if (request.blueprint or "").startswith("compute_api"):
-            compute.negotiate_version()
-        elif request.blueprint == "volume" and not (request.endpoint or "").endswith("_redirect"):
-            g.cinder_request_id = True
-            g.volume_version = volume.negotiate_version(
-                request.headers.get("OpenStack-API-Version"))
+        if (req.blueprint or "").startswith("compute_api"):
+            compute.negotiate_version(ex, req)
+        elif req.blueprint == "volume" and not (req.endpoint or "").endswith("_redirect"):
+            ex.cinder_request_id = True
+            ex.volume_version = volume.negotiate_version(
+                req.headers.get("OpenStack-API-Version"), ex)
 
 
-def after(response: Response) -> Response:
+def after(ex: Exchange, req: Request, response: Response) -> Response:
     """Replace, garble or lose the answer of a request a rule let through first."""
-    rule: FaultRule | None = g.get("fault_rule")
+    rule = ex.fault_rule
     if rule is None or (rule.when == "before" and rule.action != "truncate"):
         return response
     if rule.action == "drop":
-        request.environ[DROP_KEY] = True
+        req.environ[DROP_KEY] = True
     elif rule.action == "truncate":
         data = response.get_data()
         response.set_data(data[: max(1, len(data) // 2)])
     elif rule.status is not None:
-        fault = render_error(rule.fault(g.fault_request))
+        assert ex.fault_request is not None
+        fault = render_error(rule.fault(ex.fault_request))
         response.status_code = fault.status_code
         response.set_data(fault.get_data())
         response.content_type = fault.content_type
     return response
 
 
-def _nearest_route() -> str:
+def _nearest_route(ex: Exchange, req: Request) -> str:
     """The route fakenova has that looks most like a path it does not implement. Ids in the
     path and variables in the routes compare as equal, so random ids do not sway the choice."""
+    service = ex.service
     rules = [f"{' '.join(sorted((r.methods or set()) - {'HEAD', 'OPTIONS'}))} {r.rule}"
              for r in current_app.url_map.iter_rules() if r.endpoint != _CATCH_ALL
-             and (service_path(g.service, r.rule) != r.rule or r.rule.startswith(f"/{g.service}"))]
-    wanted = f"{request.method} {_ID_SEGMENT.sub('<>', request.path)}"
+             and (service_path(service, r.rule) != r.rule or r.rule.startswith(f"/{service}"))]
+    wanted = f"{req.method} {_ID_SEGMENT.sub('<>', req.path)}"
     return max(rules, key=lambda rule: SequenceMatcher(
         None, wanted, _ROUTE_VARIABLE.sub("<>", rule)).ratio())
 
 
-def record(response: Response) -> Response:
+def record(ex: Exchange, req: Request, response: Response) -> None:
     """Write the request and its answer to the journal."""
-    if g.get("service") in (None, "control"):
-        return response
-    rule: FaultRule | None = g.get("fault_rule")
-    context = g.get("context")
-    dropped = bool(request.environ.get(DROP_KEY))
-    version = g.get("version_text") or (
-        str(g.volume_version) if g.get("volume_version") else None)
-    unimplemented = bool(g.get("unrouted")) or (
-        request.endpoint == _CATCH_ALL and response.status_code == 404)
-    cloud().journal.record(
-        time=datetime.now(timezone.utc).isoformat(), service=g.service,
-        method=request.method, path=request.path, service_path=service_path(
-            g.service, request.path), query=request.args.to_dict(flat=False),
-        microversion=version, project=context.project_id if context else _token_project(),
-        body=_journal_body(),
+    service = ex.service
+    if service is None or service == "control":
+        return
+    rule = ex.fault_rule
+    dropped = bool(req.environ.get(DROP_KEY))
+    version = ex.version_text or (str(ex.volume_version) if ex.volume_version else None)
+    unimplemented = ex.unrouted or (
+        req.endpoint == _CATCH_ALL and response.status_code == 404)
+    path = req.path
+    ex.cloud.journal.record(
+        time=datetime.now(timezone.utc).isoformat(), service=service,
+        method=req.method, path=path, service_path=service_path(service, path),
+        query=req.args.to_dict(flat=False) if req.query_string else {},
+        microversion=version,
+        project=ex.context.project_id if ex.context else _token_project(ex, req),
+        body=_journal_body(ex),
         status=None if dropped else response.status_code,
         fault=rule.id if rule else None, unimplemented=unimplemented,
-        nearest_route=_nearest_route() if unimplemented else None)
-    return response
+        nearest_route=_nearest_route(ex, req) if unimplemented else None)
 
 
 class DropConnections:

@@ -11,11 +11,12 @@ import json
 import re
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from ..errors import FakenovaError, Unauthorized, VersionNotSupported
+from .exchange import exchange_or_none
 
 _FAULT_KEYS = {
     400: "badRequest",
@@ -75,9 +76,10 @@ def webob_error(status: int, explanation: str) -> Response:
 
 
 def render_error(error: FakenovaError) -> Response:
-    service = getattr(g, "service", None)
-    if isinstance(error, VersionNotSupported):
-        g.version_text = error.requested
+    ex = exchange_or_none()
+    service = ex.service if ex else None
+    if isinstance(error, VersionNotSupported) and ex is not None:
+        ex.version_text = error.requested
     if isinstance(error, Unauthorized) or service == "identity":
         response = keystone_error(error.status, error.message)
         if isinstance(error, Unauthorized) and service in ("compute", "volume"):
@@ -92,9 +94,10 @@ def render_error(error: FakenovaError) -> Response:
 def render_http_exception(error: HTTPException) -> Response:
     """Werkzeug's routing errors: an unknown path or method is webob's plain 404 upstream."""
     status = error.code or 500
-    service = getattr(g, "service", None)
-    if status in (404, 405) and request.url_rule is None:
-        g.unrouted = True  # the journal names the nearest route fakenova does have
+    ex = exchange_or_none()
+    service = ex.service if ex else None
+    if status in (404, 405) and request.url_rule is None and ex is not None:
+        ex.unrouted = True  # the journal names the nearest route fakenova does have
     if status in (404, 405):
         if service == "identity":
             return keystone_error(404, _ROUTE_NOT_FOUND)
@@ -108,10 +111,12 @@ def render_unexpected(error: Exception) -> Response:
     """A bug in fakenova: still answered in the service's own shape, with status 500."""
     if isinstance(error, HTTPException):
         return render_http_exception(error)
-    if getattr(g, "service", None) == "identity":
+    ex = exchange_or_none()
+    service = ex.service if ex else None
+    if service == "identity":
         return keystone_error(500, "An unexpected error prevented the server from fulfilling "
                                    "your request.")
-    if getattr(g, "service", None) == "control":
+    if service == "control":
         return json_response({"error": {"code": 500, "message": repr(error)}}, 500)
     return openstack_fault(
         500, f"Unexpected API Error. Please contact the administrator\n{type(error)}"

@@ -9,8 +9,8 @@ from flask import Blueprint, Response
 
 from ..domain.flavors import FLAVORS, Flavor
 from ..errors import BadRequest, NotFound
-from .common import context
 from .compute_schemas import bool_from_string, request_version, validated_query
+from .exchange import context
 from .faults import json_response
 from .server_views import next_links, page, render_flavor
 

@@ -7,14 +7,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
 from ..domain.identity import PasswordAuth, inspect_token, issue_token, revoke_token
 from ..domain.model import Project, Token, User
 from ..domain.state import stable_id
 from ..errors import BadRequest
 from ..validation import validate_token_request
-from .common import cloud
+from .exchange import cloud, exchange
 from .faults import json_response
 
 bp = Blueprint("identity", __name__, url_prefix="/identity")
@@ -140,11 +140,11 @@ def _token_body(token: Token, user: User, project: Project,
 def create_token() -> Response:
     """Password authentication scoped to a project: 201, the token in X-Subject-Token."""
     try:
-        body = json.loads(g.body or b"null")
+        body = json.loads(exchange().body or b"null")
     except (ValueError, RecursionError) as error:
         raise BadRequest(_MALFORMED.format("auth")) from error
     token, user, project = issue_token(cloud().state, _password_auth(body), cloud().token_ttl)
-    g.context = token.context  # the journal files the request under the project it scoped
+    exchange().context = token.context  # the journal files the request under the project it scoped
     return json_response(_token_body(token, user, project, "nocatalog" not in request.args),
                          201, headers={"X-Subject-Token": token.id})
 
@@ -153,7 +153,8 @@ def _caller_token() -> str | None:
     caller = request.headers.get("X-Auth-Token")
     token = cloud().state.tokens.get(caller or "")
     if token is not None:
-        g.context = token.context  # the journal files the request under the caller's project
+        # the journal files the request under the caller's project
+        exchange().context = token.context
     return caller
 
 

@@ -18,7 +18,7 @@ from ..domain.flavors import Flavor, flavor_for
 from ..domain.model import Context, Server
 from ..errors import BadRequest
 from ..microversion import APIVersion, v
-from .common import context
+from .exchange import context
 
 MAX_LIMIT = 1000  # CONF.api.max_limit
 _PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")

@@ -9,7 +9,7 @@ import secrets
 import string
 from typing import Any
 
-from flask import Blueprint, Response, g
+from flask import Blueprint, Response
 
 from ..domain import servers
 from ..domain.model import Server
@@ -17,7 +17,6 @@ from ..domain.servers import BlockDeviceRequest
 from ..errors import BadRequest, NotFound
 from ..microversion import v
 from ..validation import is_uuid_like
-from .common import cloud, context
 from .compute_schemas import (
     bool_from_string,
     request_version,
@@ -25,6 +24,7 @@ from .compute_schemas import (
     validate_body,
     validated_query,
 )
+from .exchange import cloud, context, exchange
 from .faults import json_response
 from .server_views import id_from_href, next_links, page, render_server, resource_links
 
@@ -208,8 +208,8 @@ def _password() -> str:
 @bp.post("/servers")
 def create() -> Response:
     """Create a server: 202 with its id, links and admin password; it builds on the clock."""
-    validate_body("servers.create.json", g.json_body)
-    body: dict[str, Any] = g.json_body["server"]
+    validate_body("servers.create.json", exchange().json_body)
+    body: dict[str, Any] = exchange().json_body["server"]
     min_count = int(body.get("min_count", 1))
     if min_count > int(body.get("max_count", min_count)):
         raise BadRequest("min_count must be <= max_count")
@@ -249,7 +249,7 @@ def delete(server_id: str) -> Response:
 
 def _action_name(body: object) -> str:
     """wsgi.action_peek: a body with exactly one key names the action."""
-    if not g.body or (isinstance(body, (str, list, dict)) and len(body) != 1):
+    if not exchange().body or (isinstance(body, (str, list, dict)) and len(body) != 1):
         raise BadRequest("Malformed request body")
     if not isinstance(body, dict):
         raise NotFound("The resource could not be found.")
@@ -260,11 +260,11 @@ def _action_name(body: object) -> str:
 @bp.post("/servers/<server_id>/action")
 def action(server_id: str) -> Response:
     """os-stop, os-start, reboot, shelve, shelveOffload, unshelve, lock, unlock: 202."""
-    name = _action_name(g.json_body)
+    name = _action_name(exchange().json_body)
     if name not in _ACTIONS:
         raise BadRequest(f"There is no such action: {name}")
-    validate_body("servers.action.json", g.json_body, action=name)
-    reboot_type = g.json_body["reboot"]["type"].upper() if name == "reboot" else "SOFT"
+    validate_body("servers.action.json", exchange().json_body, action=name)
+    reboot_type = exchange().json_body["reboot"]["type"].upper() if name == "reboot" else "SOFT"
     servers.server_action(cloud().state, context(), server_id, _ACTIONS[name],
                           reboot_type=reboot_type)
     return _accepted()

@@ -26,7 +26,7 @@ from ..errors import BadRequest, NotAcceptable, NotFound, UnsupportedMediaType
 from ..microversion import APIVersion, v
 from ..resources import schemas_dir
 from ..validation import is_uuid_like
-from .common import cloud, context
+from .exchange import Exchange, cloud, context, exchange
 from .faults import json_response
 
 bp = Blueprint("volume", __name__, url_prefix="/volume")
@@ -88,10 +88,10 @@ def _api_route(rule: str, method: str) -> Callable[[View], View]:
 
 
 def _version() -> APIVersion:
-    return g.volume_version
+    return exchange().volume_version  # type: ignore[return-value]
 
 
-def negotiate_version(header: str | None) -> APIVersion:
+def negotiate_version(header: str | None, ex: Exchange) -> APIVersion:
     """``OpenStack-API-Version: volume X.Y``; no header means 3.0, ``latest`` the newest."""
     if header is None:
         return MIN_VERSION
@@ -107,27 +107,28 @@ def negotiate_version(header: str | None) -> APIVersion:
         raise BadRequest(f"API Version String {text} is of invalid format. Must be of format "
                          "MajorNum.MinorNum.")
     version = APIVersion.parse(text)
-    g.volume_version = version  # the 406 still names the version asked for
+    ex.volume_version = version  # the 406 still names the version asked for
     if not MIN_VERSION <= version <= MAX_VERSION:
         raise NotAcceptable(f"Version {version} is not supported by the API. Minimum is "
                             f"{MIN_VERSION} and maximum is {MAX_VERSION}.")
     return version
 
 
-def _json_body() -> Any:
+def _json_body(raw: bytes) -> Any:
     """The request's JSON, or _NO_BODY: an empty body or one without Content-Type is none."""
-    if not g.body or "Content-Type" not in request.headers:
+    if not raw or "Content-Type" not in request.headers:
         return _NO_BODY
     if request.mimetype not in _JSON_TYPES:
         raise UnsupportedMediaType("Unsupported Content-Type")
     try:
-        return json.loads(g.body)
+        return json.loads(raw)
     except (ValueError, RecursionError) as error:
         raise BadRequest("Malformed request body") from error
 
 
 @bp.url_value_preprocessor
 def pop_project_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # Flask runs this before every before_request hook: the exchange is not made yet.
     g.url_project_id = (values or {}).pop("project_id", None)
 
 
@@ -135,11 +136,12 @@ def pop_project_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
 def prepare() -> None:
     if request.endpoint in _REDIRECTS:
         return
-    g.cinder_request_id = True
-    g.volume_version = None
-    g.volume_version = negotiate_version(request.headers.get("OpenStack-API-Version"))
-    body = _json_body()
-    if g.url_project_id and g.url_project_id != context().project_id:
+    ex = exchange()
+    ex.cinder_request_id = True
+    ex.volume_version = negotiate_version(request.headers.get("OpenStack-API-Version"), ex)
+    body = _json_body(ex.body)
+    url_project = g.get("url_project_id")
+    if url_project and url_project != context().project_id:
         raise BadRequest("Malformed request url")
     # Upstream passes the body to the controller method as an argument: an unexpected one
     # is a TypeError (400), a missing one a KeyError (a 500 upstream; bad input is a 400 here).
@@ -147,17 +149,18 @@ def prepare() -> None:
         raise BadRequest("Missing required element 'volume' in request body.")
     if request.method not in ("POST", "PUT") and body is not _NO_BODY:
         raise BadRequest(_WEBOB_400)
-    g.json_body = body
+    ex.json_body = body
 
 
 @bp.after_request
 def add_headers(response: Response) -> Response:
     """The served version on every Resource answer; x-compute-request-id on most."""
-    if g.get("volume_version") is not None:
-        response.headers["OpenStack-API-Version"] = f"volume {g.volume_version}"
+    ex = exchange()
+    if ex.volume_version is not None:
+        response.headers["OpenStack-API-Version"] = f"volume {ex.volume_version}"
         response.headers["Vary"] = "OpenStack-API-Version"
-    if g.get("cinder_request_id"):
-        response.headers["x-compute-request-id"] = g.request_id
+    if ex.cinder_request_id:
+        response.headers["x-compute-request-id"] = ex.request_id
     return response
 
 
@@ -271,7 +274,7 @@ def _validators() -> dict[str, list[tuple[APIVersion, APIVersion, Validator]]]:
 
 def validated_body(operation: str) -> dict[str, Any]:
     """The body's ``volume`` object, checked against the schema of the request's version."""
-    body = g.json_body
+    body = exchange().json_body
     for low, high, validator in _validators()[operation]:
         if low <= _version() <= high:
             error = next(iter(validator.iter_errors(body)), None)
@@ -493,7 +496,7 @@ def update(volume_id: str) -> Response:
 def delete(volume_id: str) -> Response:
     """202 with webob's empty text/html answer; the volume is deleting, then gone."""
     volumes.delete_volume(cloud().state, context(), volume_id)
-    g.cinder_request_id = False  # a plain webob.Response skips Cinder's request-id header
+    exchange().cinder_request_id = False  # a plain webob.Response skips Cinder's request-id header
     return Response(b"", 202, content_type="text/html; charset=UTF-8")
 
 

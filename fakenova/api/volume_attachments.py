@@ -4,25 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
 from ..domain import attachments
 from ..domain.model import BlockDeviceMapping
 from ..microversion import APIVersion, v
-from .common import cloud, context
+from .exchange import Exchange, exchange
 from .faults import json_response
 
 bp = Blueprint("volume_attachments", __name__,
                url_prefix="/servers/<server_id>/os-volume_attachments")
 
 
-def _version() -> APIVersion:
-    return g.version
+def _call() -> tuple[Exchange, APIVersion]:
+    """The request's exchange and microversion: a view looks them up once."""
+    ex = exchange()
+    return ex, ex.version  # type: ignore[return-value]
 
 
-def _validated_body(operation: str) -> dict[str, Any]:
-    cloud().validators.validate_body(f"volume_attachments.{operation}", _version(), g.json_body)
-    return g.json_body["volumeAttachment"]
+def _validated_body(ex: Exchange, operation: str) -> dict[str, Any]:
+    ex.cloud.validators.validate_body(f"volume_attachments.{operation}", ex.version,
+                                      ex.json_body)
+    return ex.json_body["volumeAttachment"]  # type: ignore[no-any-return]
 
 
 def render_attachment(bdm: BlockDeviceMapping, version: APIVersion) -> dict[str, Any]:
@@ -51,42 +54,45 @@ def _accepted() -> Response:
 @bp.get("")
 def index(server_id: str) -> Response:
     """List a server's volume attachments; limit and offset page over all its disks."""
-    query = cloud().validators.validate_query("volume_attachments.list", _version(),
-                                              request.args.to_dict(flat=False))
+    ex, version = _call()
+    query = ex.cloud.validators.validate_query("volume_attachments.list", version,
+                                               request.args.to_dict(flat=False))
     limit = int(query["limit"][-1]) if "limit" in query else None
     offset = int(query["offset"][-1]) if "offset" in query else 0
-    bdms = attachments.list_attachments(cloud().state, context(), server_id, _version(),
+    bdms = attachments.list_attachments(ex.cloud.state, ex.caller, server_id, version,
                                         limit=limit, offset=offset)
-    return json_response({"volumeAttachments": [render_attachment(b, _version()) for b in bdms]})
+    return json_response({"volumeAttachments": [render_attachment(b, version) for b in bdms]})
 
 
 @bp.get("/<volume_id>")
 def show(server_id: str, volume_id: str) -> Response:
     """Show one attachment, addressed by the volume id."""
-    bdm = attachments.show_attachment(cloud().state, context(), server_id, volume_id,
-                                      _version())
-    return json_response({"volumeAttachment": render_attachment(bdm, _version())})
+    ex, version = _call()
+    bdm = attachments.show_attachment(ex.cloud.state, ex.caller, server_id, volume_id,
+                                      version)
+    return json_response({"volumeAttachment": render_attachment(bdm, version)})
 
 
 @bp.post("")
 def create(server_id: str) -> Response:
     """Attach a volume: 200 with the reserved device up to 2.100, then 202 with no body."""
-    body = _validated_body("create")
+    ex, version = _call()
+    body = _validated_body(ex, "create")
     requested_dot = body.get("delete_on_termination", False)
     bdm = attachments.attach(
-        cloud().state, context(), server_id, body["volumeId"], _version(),
+        ex.cloud.state, ex.caller, server_id, body["volumeId"], version,
         tag=body.get("tag"),
         # Upstream stores the raw value in a boolean field: any string, "false" too, is true.
         delete_on_termination=bool(requested_dot),
     )
-    if bdm is None or _version() >= v("2.101"):
+    if bdm is None or version >= v("2.101"):
         # webob's bare Response: no body, and its default content type
         return Response(b"", status=202, content_type="text/html; charset=UTF-8")
     item: dict[str, Any] = {"id": body["volumeId"], "serverId": server_id,
                             "volumeId": body["volumeId"], "device": bdm.device_name}
-    if _version() >= v("2.70"):
+    if version >= v("2.70"):
         item["tag"] = body.get("tag")
-    if _version() >= v("2.79"):
+    if version >= v("2.79"):
         item["delete_on_termination"] = requested_dot
     return json_response({"volumeAttachment": item})
 
@@ -94,13 +100,15 @@ def create(server_id: str) -> Response:
 @bp.put("/<volume_id>")
 def update(server_id: str, volume_id: str) -> Response:
     """Update delete_on_termination (2.85+), or swap the volume (admin only)."""
-    body = _validated_body("update")
-    attachments.update(cloud().state, context(), server_id, volume_id, body, _version())
+    ex, version = _call()
+    body = _validated_body(ex, "update")
+    attachments.update(ex.cloud.state, ex.caller, server_id, volume_id, body, version)
     return _accepted()
 
 
 @bp.delete("/<volume_id>")
 def delete(server_id: str, volume_id: str) -> Response:
     """Detach a volume; the attachment stays listed until the detach completes."""
-    attachments.detach(cloud().state, context(), server_id, volume_id, _version())
+    ex, version = _call()
+    attachments.detach(ex.cloud.state, ex.caller, server_id, volume_id, version)
     return _accepted()
