@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
@@ -27,6 +28,7 @@ MIN_VERSION = APIVersion(2, 1)
 MAX_VERSION = APIVersion(2, 104)
 
 
+@functools.cache
 def v(text: str) -> APIVersion:
     """Shorthand for gates in code: ``version >= v("2.89")``."""
     return APIVersion.parse(text)
@@ -46,6 +48,7 @@ def _requested_text(openstack_api_version: str | None, legacy_header: str | None
     return None
 
 
+@functools.lru_cache(maxsize=256)  # clients send the same few headers over and over
 def compute_version(openstack_api_version: str | None, legacy_header: str | None) -> APIVersion:
     """The compute microversion a request asks for; no header means the minimum."""
     text = _requested_text(openstack_api_version, legacy_header)

@@ -11,11 +11,12 @@ import copy
 import functools
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 from jsonschema.protocols import Validator
 
@@ -55,12 +56,52 @@ def format_checker() -> jsonschema.FormatChecker:
     return checker
 
 
-@dataclass(frozen=True)
+def _accept_any(instance: object) -> bool:
+    return True
+
+
+@dataclass
 class _Entry:
     low: APIVersion
     high: APIVersion
     schema: Schema
     validator: Validator
+    _accepts: Callable[[object], bool] | None = None
+
+    def first_error(self, instance: object) -> jsonschema.ValidationError | None:
+        """None when ``instance`` is valid. A schema compiled to Python code (on first use)
+        accepts most requests in a fraction of jsonschema's time; what it refuses, jsonschema
+        checks again, as upstream does, for the error and its message."""
+        if self._accepts is None:
+            self._accepts = _compile(self.schema)
+        if self._accepts(instance):
+            return None
+        return _first_error(self.validator, instance)
+
+
+def _compile(schema: Schema) -> Callable[[object], bool]:
+    # Formats jsonschema leaves unchecked here are accepted; uuid is checked as upstream does.
+    formats = dict.fromkeys(_formats_in(schema), _accept_any)
+    formats["uuid"] = _check_uuid_format
+    check = fastjsonschema.compile(schema, formats=formats, use_default=False)
+
+    def accepts(instance: object) -> bool:
+        try:
+            check(instance)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return accepts
+
+
+def _formats_in(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["format"]} if isinstance(node.get("format"), str) else set()
+        return found.union(*(_formats_in(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_formats_in(item) for item in node))
+    return set()
 
 
 def _first_error(validator: Validator, instance: object) -> jsonschema.ValidationError | None:
@@ -129,7 +170,7 @@ class Validators:
         entry = self._entry(operation, "request", version)
         if entry is None:
             return
-        error = _first_error(entry.validator, body)
+        error = entry.first_error(body)
         if error is not None:
             raise BadRequest(_body_message(error))
 
@@ -145,7 +186,7 @@ class Validators:
         entry = self._entry(operation, "query", version)
         if entry is None or not kept:
             return kept
-        error = _first_error(entry.validator, kept)
+        error = entry.first_error(kept)
         if error is not None:
             raise BadRequest(_query_message(error))
         if entry.schema.get("additionalProperties", True) is not False:

@@ -43,8 +43,8 @@ def _read_body(req: Request) -> bytes | Response:
     if declared is not None and declared > MAX_REQUEST_BODY:
         return webob_error(413, "Request is too large. Larger than max_request_body_size "
                                 f"({MAX_REQUEST_BODY}).")
-    if declared == 0:
-        return b""
+    if not declared and "wsgi.input_terminated" not in req.environ:
+        return b""  # no length and not chunked: werkzeug reads no body either
     body = req.stream.read(MAX_REQUEST_BODY + 1)
     if len(body) > MAX_REQUEST_BODY:
         return webob_error(413, f"Request is too large. Larger than {MAX_REQUEST_BODY}.")

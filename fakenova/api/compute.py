@@ -134,7 +134,8 @@ def prepare() -> None:
 
 
 def _check_content_type(req: Request) -> None:
-    if "Content-Type" not in req.headers:
+    content_type = req.headers.get("Content-Type")
+    if content_type is None or content_type in _JSON_TYPES:
         return
     mimetype = req.mimetype
     if mimetype and mimetype != "text/plain" and mimetype not in _JSON_TYPES:

@@ -407,12 +407,16 @@ class State:
 def locked(
     operation: Callable[Concatenate[State, P], R],
 ) -> Callable[Concatenate[State, P], R]:
-    """Run a state operation inside ``State.transaction()``."""
+    """Run a state operation as ``State.transaction()`` would (spelt out: it runs on every
+    request)."""
 
     @functools.wraps(operation)
     def wrapper(state: State, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        with state.transaction():
-            return operation(state, *args, **kwargs)
+        with state.lock:
+            state.clock.run_due()
+            result = operation(state, *args, **kwargs)
+            state.clock.run_due()
+            return result
 
     return wrapper
 
