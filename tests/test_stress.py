@@ -286,5 +286,7 @@ def test_many_clients_at_once(served: tuple[FakenovaServer, Cloud]) -> None:
     assert journaled == tally.sent
     assert tally.sent == 2 + CLIENTS * REQUESTS_PER_CLIENT + len(pool.servers) + len(
         pool.volumes)
-    # the run did real work, not only refusals
-    assert min(tally.done[kind] for kind in ("attach", "detach", "swap", "action")) > 5
+    # the run did real work, not only refusals (a swap succeeds only when its volume is
+    # still attached and a free one is left, so a few of about 175 tries do)
+    assert min(tally.done[kind] for kind in ("attach", "detach", "action")) > 20
+    assert tally.done["swap"] > 0 and tally.done["update"] > 0

@@ -45,6 +45,8 @@ def _read_body(req: Request) -> bytes | Response:
                                 f"({MAX_REQUEST_BODY}).")
     if not declared and "wsgi.input_terminated" not in req.environ:
         return b""  # no length and not chunked: werkzeug reads no body either
+    if declared is not None and "wsgi.input_terminated" not in req.environ:
+        return req.environ["wsgi.input"].read(declared)  # werkzeug's stream reads as much
     body = req.stream.read(MAX_REQUEST_BODY + 1)
     if len(body) > MAX_REQUEST_BODY:
         return webob_error(413, f"Request is too large. Larger than {MAX_REQUEST_BODY}.")

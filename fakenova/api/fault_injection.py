@@ -69,6 +69,9 @@ def _redacted(node: Any) -> Any:
 
 def _journal_body(ex: Exchange) -> Any:
     if ex.service != "identity":
+        parsed = ex.json_body  # the service's pipeline parsed it already
+        if isinstance(parsed, (dict, list)) and len(ex.body) <= _JOURNAL_BODY_LIMIT:
+            return parsed
         return _body(ex.body)
     try:
         return _redacted(_body(ex.body))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import random
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -49,8 +49,20 @@ TASK_STATUS: dict[str, dict[str, str]] = {
 }
 
 
+_KEEP = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+_VERSION_4 = (4 << 76) | (0x2 << 62)
+_ids = random.Random()  # a generator of its own: a test seeding ``random`` changes no id
+
+
+def uuid4_text(bits: int) -> str:
+    """128 random bits as a version-4 UUID's text; ``str(uuid.UUID(int=bits, version=4))``
+    gives the same, at three times the cost (ids are made on every request)."""
+    digits = f"{bits & _KEEP | _VERSION_4:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
 def new_id() -> str:
-    return str(uuid.uuid4())
+    return uuid4_text(_ids.getrandbits(128))
 
 
 def now_iso() -> str:

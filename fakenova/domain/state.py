@@ -26,6 +26,7 @@ from .model import (
     VolumeAttachment,
     new_id,
     now_iso,
+    uuid4_text,
 )
 
 _ID_NAMESPACE = uuid.UUID("5b6f3a52-3f1e-4c5e-9a57-6e6f76610000")
@@ -71,7 +72,7 @@ class State:
     def new_id(self) -> str:
         if self._ids is None:
             return new_id()
-        return str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+        return uuid4_text(self._ids.getrandbits(128))
 
     @contextmanager
     def transaction(self) -> Iterator[State]:
