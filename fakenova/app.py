@@ -53,8 +53,7 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     app.extensions["fakenova"] = cloud or Cloud(fixtures, clock=clock, step=step,
                                                 scenario=scenario, seed=seed,
                                                 journal_cap=journal_cap, token_ttl=token_ttl)
-    app.before_request(common.before_request)
-    app.after_request(common.after_request)
+    common.install(app, app.extensions["fakenova"], control_auth.guard(control_token))
     app.wsgi_app = fault_injection.DropConnections(app.wsgi_app)  # type: ignore[method-assign]
     faults.register(app)
     app.register_blueprint(identity.bp)
@@ -62,5 +61,4 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     app.register_blueprint(volume.bp)
     app.register_blueprint(control.bp)
     app.register_blueprint(openapi.bp)
-    control_auth.register(app, control_token)
     return app

@@ -8,22 +8,23 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .globs import glob_match
 
 DEFAULT_CAP = 10_000
 
 
-@dataclass(frozen=True)
-class JournalEntry:
+class JournalEntry(NamedTuple):
+    """One request and its answer. A tuple: the journal makes one on every request."""
+
     seq: int
     time: str
     service: str | None
     method: str
     path: str
     service_path: str
+    query: dict[str, list[str]]
     microversion: str | None
     project: str | None
     body: Any
@@ -31,10 +32,9 @@ class JournalEntry:
     fault: str | None = None
     unimplemented: bool = False
     nearest_route: str | None = None
-    query: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return self._asdict()
 
     def matches(self, method: str | None = None, path: str | None = None,
                 service: str | None = None, status: int | None = None,

@@ -7,8 +7,11 @@ so an oversized body gets 413 and a missing token 401 even on an unknown path.
 
 from __future__ import annotations
 
-from flask import Request, Response, current_app, request
+from collections.abc import Callable
 
+from flask import Flask, Request, Response, request
+
+from ..cloud import Cloud
 from ..domain.identity import validate_token
 from ..domain.model import new_id
 from . import fault_injection
@@ -53,16 +56,30 @@ def _read_body(req: Request) -> bytes | Response:
     return body
 
 
-def before_request() -> Response | None:
+def install(app: Flask, cloud: Cloud, guard_control: Callable[[Request], None]) -> None:
+    """Run every request through ``before_request`` and ``after_request``; the control API
+    answers only whom ``guard_control`` lets through."""
+
+    def before() -> Response | None:
+        return before_request(cloud, guard_control)
+
+    app.before_request(before)
+    app.after_request(after_request)
+
+
+def before_request(cloud: Cloud, guard_control: Callable[[Request], None]
+                   ) -> Response | None:
     """The body, within its limit; a fault rule that fires before the request is handled;
     then keystonemiddleware's part: a valid token, or 401, on every path that needs one."""
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     path = req.path
     service = service_of(path)
-    ex = Exchange(cloud=current_app.extensions["fakenova"], service=service,
-                  request_id=f"req-{new_id()}")
+    ex = Exchange(cloud=cloud, service=service, request_id=f"req-{new_id()}")
     start(ex)
-    if service is None or service == "control":
+    if service is None:
+        return None
+    if service == "control":
+        guard_control(req)
         return None
     body = _read_body(req)
     if isinstance(body, Response):
@@ -70,7 +87,7 @@ def before_request() -> Response | None:
     ex.body = body
     fault_injection.before(ex, req)
     if _needs_token(service, path):
-        ex.context = validate_token(ex.cloud.state, req.headers.get("X-Auth-Token"))
+        ex.context = validate_token(cloud.state, req.headers.get("X-Auth-Token"))
     return None
 
 

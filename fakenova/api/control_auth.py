@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from collections.abc import Callable
 
-from flask import Flask, request
+from flask import Request
 
 from ..errors import FakenovaError, Forbidden
-from .exchange import exchange
 
 HEADER = "X-Fakenova-Control-Token"
 _MISSING = f"The control API needs the {HEADER} header: fakenova was started with a control token."
@@ -52,23 +52,21 @@ def check_control_token(token: str) -> str:
     return token
 
 
-def register(app: Flask, control_token: str | None) -> None:
-    """Guard every ``/_fakenova`` request, routed or not, before its view runs."""
+def guard(control_token: str | None) -> Callable[[Request], None]:
+    """What checks every ``/_fakenova`` request, routed or not, before its view runs."""
     if control_token is not None:
         check_control_token(control_token)
     expected = control_token.encode() if control_token else None
 
-    def guard() -> None:
-        if exchange().service != "control":
-            return
+    def check(req: Request) -> None:
         if expected is None:
-            if not is_loopback(request.remote_addr):
-                raise Forbidden(_NOT_LOOPBACK.format(address=request.remote_addr or "unknown"))
+            if not is_loopback(req.remote_addr):
+                raise Forbidden(_NOT_LOOPBACK.format(address=req.remote_addr or "unknown"))
             return
-        given = request.headers.get(HEADER)
+        given = req.headers.get(HEADER)
         if given is None:
             raise ControlTokenRequired(_MISSING)
         if not secrets.compare_digest(given.encode("utf-8", "replace"), expected):
             raise ControlTokenRequired(_WRONG)
 
-    app.before_request(guard)
+    return check
