@@ -87,7 +87,7 @@ def before_request(cloud: Cloud, guard_control: Callable[[Request], None]
     ex.body = body
     fault_injection.before(ex, req)
     if _needs_token(service, path):
-        ex.context = validate_token(cloud.state, req.headers.get("X-Auth-Token"))
+        ex.context = validate_token(cloud.state, req.environ.get("HTTP_X_AUTH_TOKEN"))
     return None
 
 

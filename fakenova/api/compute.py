@@ -108,8 +108,9 @@ def version_choices(rest: str) -> Any:
 
 
 def negotiate_version(ex: Exchange, req: Request) -> None:
-    version = compute_version(req.headers.get("OpenStack-API-Version"),
-                              req.headers.get("X-OpenStack-Nova-API-Version"))
+    environ = req.environ  # the headers, read where werkzeug's Headers would read them
+    version = compute_version(environ.get("HTTP_OPENSTACK_API_VERSION"),
+                              environ.get("HTTP_X_OPENSTACK_NOVA_API_VERSION"))
     ex.version = version
     ex.version_text = str(version)
 
@@ -134,7 +135,7 @@ def prepare() -> None:
 
 
 def _check_content_type(req: Request) -> None:
-    content_type = req.headers.get("Content-Type")
+    content_type = req.environ.get("CONTENT_TYPE")
     if content_type is None or content_type in _JSON_TYPES:
         return
     mimetype = req.mimetype
