@@ -26,6 +26,7 @@ def walkthrough() -> str:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+@pytest.mark.slow  # a served cloud and a dozen curl processes
 def test_curl_walkthrough_works_as_written(tmp_path: Path) -> None:
     with serving([sys.executable, "-m", "fakenova", "serve", "--port", "0"], tmp_path) as (
             _, url):

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import pytest
 from flask import Flask
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -377,6 +378,7 @@ class AttachmentRules(RuleBasedStateMachine):
         assert check(self.api.cloud.state) == []
 
 
+@pytest.mark.slow  # 40 sequences of up to 30 steps: seconds
 def test_fakenova_follows_the_model(app: Flask) -> None:
     api = Api(app)
     AttachmentRules.examples = AttachmentRules.steps = 0

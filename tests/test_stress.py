@@ -232,6 +232,7 @@ def _state_invariants(cloud: Cloud) -> list[str]:
     return broken
 
 
+@pytest.mark.slow  # 16 clients, about 2,000 requests: seconds
 def test_many_clients_at_once(served: tuple[FakenovaServer, Cloud]) -> None:
     server, cloud = served
     pool = _seed(cloud)

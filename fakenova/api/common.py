@@ -14,7 +14,7 @@ from flask import Flask, Request, Response, request
 from ..cloud import Cloud
 from ..domain.identity import validate_token
 from ..domain.model import new_id
-from . import fault_injection
+from . import compute, fault_injection, volume
 from .exchange import Exchange, exchange, start
 from .faults import webob_error
 
@@ -88,6 +88,11 @@ def before_request(cloud: Cloud, guard_control: Callable[[Request], None]
     fault_injection.before(ex, req)
     if _needs_token(service, path):
         ex.context = validate_token(cloud.state, req.environ.get("HTTP_X_AUTH_TOKEN"))
+    blueprint = req.blueprint or ""  # the API a routed request reached
+    if blueprint.startswith("compute_api"):
+        compute.prepare(ex, req)
+    elif blueprint == "volume":
+        volume.prepare(ex, req)
     return None
 
 
@@ -98,6 +103,8 @@ def after_request(response: Response) -> Response:
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     response = fault_injection.after(ex, req, response)
     _add_headers(ex, req, response)
+    if ex.service == "volume":
+        volume.add_headers(ex, response)
     fault_injection.record(ex, req, response)
     return response
 

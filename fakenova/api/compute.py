@@ -121,10 +121,8 @@ def pop_project_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
     g.url_project_id = (values or {}).pop("project_id", None)
 
 
-@api_bp.before_request
-def prepare() -> None:
-    ex = exchange()
-    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+def prepare(ex: Exchange, req: Request) -> None:
+    """What Nova's API pipeline does before a request routed to it reaches its view."""
     negotiate_version(ex, req)
     _check_content_type(req)
     ex.json_body = _parse_body(ex.body) if req.method in _METHODS_WITH_BODY else None

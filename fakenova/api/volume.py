@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import jsonschema
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Request, Response, g, request
 from jsonschema.protocols import Validator
 from werkzeug.routing import BaseConverter
 
@@ -114,11 +114,11 @@ def negotiate_version(header: str | None, ex: Exchange) -> APIVersion:
     return version
 
 
-def _json_body(raw: bytes) -> Any:
+def _json_body(raw: bytes, req: Request) -> Any:
     """The request's JSON, or _NO_BODY: an empty body or one without Content-Type is none."""
-    if not raw or "Content-Type" not in request.headers:
+    if not raw or "Content-Type" not in req.headers:
         return _NO_BODY
-    if request.mimetype not in _JSON_TYPES:
+    if req.mimetype not in _JSON_TYPES:
         raise UnsupportedMediaType("Unsupported Content-Type")
     try:
         return json.loads(raw)
@@ -132,36 +132,32 @@ def pop_project_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
     g.url_project_id = (values or {}).pop("project_id", None)
 
 
-@bp.before_request
-def prepare() -> None:
-    if request.endpoint in _REDIRECTS:
+def prepare(ex: Exchange, req: Request) -> None:
+    """What Cinder's wsgi.Resource does before a request routed to it reaches its view."""
+    if req.endpoint in _REDIRECTS:
         return
-    ex = exchange()
     ex.cinder_request_id = True
-    ex.volume_version = negotiate_version(request.headers.get("OpenStack-API-Version"), ex)
-    body = _json_body(ex.body)
+    ex.volume_version = negotiate_version(req.headers.get("OpenStack-API-Version"), ex)
+    body = _json_body(ex.body, req)
     url_project = g.get("url_project_id")
     if url_project and url_project != context().project_id:
         raise BadRequest("Malformed request url")
     # Upstream passes the body to the controller method as an argument: an unexpected one
     # is a TypeError (400), a missing one a KeyError (a 500 upstream; bad input is a 400 here).
-    if request.method in ("POST", "PUT") and body is _NO_BODY:
+    if req.method in ("POST", "PUT") and body is _NO_BODY:
         raise BadRequest("Missing required element 'volume' in request body.")
-    if request.method not in ("POST", "PUT") and body is not _NO_BODY:
+    if req.method not in ("POST", "PUT") and body is not _NO_BODY:
         raise BadRequest(_WEBOB_400)
     ex.json_body = body
 
 
-@bp.after_request
-def add_headers(response: Response) -> Response:
+def add_headers(ex: Exchange, response: Response) -> None:
     """The served version on every Resource answer; x-compute-request-id on most."""
-    ex = exchange()
     if ex.volume_version is not None:
         response.headers["OpenStack-API-Version"] = f"volume {ex.volume_version}"
         response.headers["Vary"] = "OpenStack-API-Version"
     if ex.cinder_request_id:
         response.headers["x-compute-request-id"] = ex.request_id
-    return response
 
 
 # -- version documents -----------------------------------------------------------------
