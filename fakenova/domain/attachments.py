@@ -244,9 +244,8 @@ def _attach_on_host(state: State, server: Server, volume: Volume, tag: str | Non
                 server.bdms.remove(bdm)
             return
         attachment.status = "attached"
-        attachment.attached_at = now_iso()
+        attachment.attached_at = volume.updated_at = now_iso()
         volume.status = "in-use"
-        volume.updated_at = now_iso()
 
     state.clock.schedule(connect)
     return bdm

@@ -66,7 +66,8 @@ def new_id() -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    """UTC now as Nova and Cinder print it, with microseconds and no offset."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")[:26]
 
 
 def expand_roles(roles: set[str] | frozenset[str]) -> frozenset[str]:
