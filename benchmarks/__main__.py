@@ -1,17 +1,34 @@
-"""Run the benchmarks: ``python -m benchmarks [fixture|requests|soak ...]`` (or
-``python3 dev.py bench ...``); with no name, all of them. Options after ``--`` go to each."""
+"""Run the benchmarks: ``python -m benchmarks [fixture|requests|soak|profile ...]`` (or
+``python3 dev.py bench ...``); with no name, all of them. Options after ``--`` go to each;
+``--json FILE`` there gathers every benchmark's figures into one file, by name."""
 
 from __future__ import annotations
 
+import json
 import sys
+import tempfile
+from pathlib import Path
 
-from . import fixture_costs, request_costs, soak
+from . import fixture_costs, profile_requests, request_costs, soak
 
-BENCHMARKS = {"fixture": fixture_costs.main, "requests": request_costs.main, "soak": soak.main}
+BENCHMARKS = {"fixture": fixture_costs.main, "requests": request_costs.main,
+              "soak": soak.main, "profile": profile_requests.main}
 
 names = [a for a in sys.argv[1:] if a in BENCHMARKS] or list(BENCHMARKS)
 options = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
-for name in names:
-    print(f"== {name}", flush=True)
-    sys.argv = [f"benchmarks {name}", *options]
-    BENCHMARKS[name]()
+combined: str | None = None
+if "--json" in options:
+    at = options.index("--json")
+    combined = options[at + 1]
+    del options[at:at + 2]
+gathered = {}
+with tempfile.TemporaryDirectory() as tmp:
+    for name in names:
+        print(f"== {name}", flush=True)
+        own = [*options, "--json", f"{tmp}/{name}.json"] if combined else options
+        sys.argv = [f"benchmarks {name}", *own]
+        BENCHMARKS[name]()
+        if combined:
+            gathered[name] = json.loads(Path(f"{tmp}/{name}.json").read_text())
+if combined:
+    Path(combined).write_text(json.dumps(gathered, indent=2))
