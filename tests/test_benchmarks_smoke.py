@@ -1,0 +1,51 @@
+"""The fixture benchmark runs end to end and reports every figure it promises."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES = [
+    *(f"{name}[{size}]" for size in (10, 1000, 10000)
+      for name in ("reset_ms", "per_test_fixture_ms")),
+    "server_start_to_first_answer_ms",
+    "server_stop_ms",
+    "plugin_import_ms",
+    "fixture_per_test_ms[fakenova]",
+    "fixture_per_test_ms[pytest-httpserver]",
+    "ratio fakenova/pytest-httpserver",
+    "memory_mib_per_1000_objects",
+    "cold_serve_to_first_answer_ms[fakenova]",
+    "cold_serve_to_first_answer_ms[pytest-httpserver]",
+    "cold_serve_ratio[fakenova/pytest-httpserver]",
+    "http_reset_ms",
+    "http_round_trip_ms",
+    "http_reset_ratio[reset/round_trip]",
+]
+MOTO_FIGURES = ["moto_reset_ms", "fakenova_http_reset_ms"]
+
+
+@pytest.mark.slow
+def test_fixture_costs_reports_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.fixture_costs", "--repeat", "3", "--quick",
+         "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(out.read_text())
+    moto = shutil.which("moto_server", path=os.path.dirname(sys.executable))
+    expected = FIGURES + (MOTO_FIGURES if moto else [])
+    assert sorted(figures) == sorted(expected), run.stdout
+    for name in expected:
+        value = figures[name]
+        assert isinstance(value, (int, float)) and value > 0, (name, value, run.stdout)
+    if not moto:
+        assert "moto is not installed" in run.stdout
