@@ -40,7 +40,7 @@ class Cloud:
         self.scenario = scenarios.load(scenario) if scenario else scenarios.Scenario()
         seed = self.scenario.seed if self.scenario.seed is not None else seed
         self.state = State(Clock(clock, step), seed=seed)
-        self.fixtures = [(str(ref), fixtures.load(ref)) for ref in fixture_refs]
+        self._fixtures = [(str(ref), fixtures.load(ref)) for ref in fixture_refs]
         self.faults = FaultRegistry(self.state.lock, self.state.stuck_volumes, seed or 0,
                                     resolve_volume=lambda ref: self.state.find_volume(ref).id)
         self.journal = Journal(self.state.lock, self.scenario.journal_cap or journal_cap)
@@ -67,9 +67,10 @@ class Cloud:
             if not self.state.restore_baseline():
                 self.state.clear(everything=True)
                 seed_default_accounts(self.state)
-                for source, fixture in self.fixtures:
+                for source, fixture in self._fixtures:
                     fixtures.apply(self.state, fixture, source)
                 self.state.mark_baseline()
+                self._fixtures = []  # the baseline holds all they define, at less cost
             self.faults.clear()
             for rule in self.scenario.faults:
                 self.faults.add(rule)

@@ -187,7 +187,6 @@ def versioned_schema(name: str, version: APIVersion, action: str | None = None) 
 @functools.cache
 def _validator(name: str, version: APIVersion, action: str | None = None) -> Validator:
     schema = versioned_schema(name, version, action)
-    _Validator.check_schema(schema)
     return _Validator(schema, format_checker=_format_checker())
 
 

@@ -81,14 +81,14 @@ def expand_roles(roles: set[str] | frozenset[str]) -> frozenset[str]:
     return frozenset(expanded)
 
 
-@dataclass
+@dataclass(slots=True)
 class Project:
     id: str
     name: str
     domain_id: str = "default"
 
 
-@dataclass
+@dataclass(slots=True)
 class User:
     id: str
     name: str
@@ -111,7 +111,7 @@ class Context:
         return "admin" in self.roles
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     id: str
     context: Context
@@ -119,7 +119,7 @@ class Token:
     expires_at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class BlockDeviceMapping:
     """Nova's record of one disk of a server; a volume attachment is one with a volume_id."""
 
@@ -139,7 +139,7 @@ class BlockDeviceMapping:
         return self.boot_index == 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Server:
     id: str
     name: str
@@ -173,7 +173,7 @@ class Server:
         return next((b for b in self.bdms if b.volume_id == volume_id), None)
 
 
-@dataclass
+@dataclass(slots=True)
 class VolumeAttachment:
     """Cinder's record of one attachment of a volume to a server."""
 
@@ -186,7 +186,7 @@ class VolumeAttachment:
     attached_at: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Volume:
     id: str
     name: str | None
