@@ -1,5 +1,7 @@
 """What the pytest fixture costs a test suite: per-test reset at several state sizes, the
-session server's start (to its first answer) and stop, and importing the plugin; what a
+session server's start (to its first answer) and stop, importing the plugin, and the time of
+a test taking ``fakenova`` beside one taking pytest-httpserver's ``httpserver`` and one taking
+no fixture (the three take turns in one pytest run, timed inside it); what a
 cloud's state costs in memory; a served cloud's cold start, and its reset over HTTP, beside
 pytest-httpserver's cold start, one round trip, and moto's reset.
 
@@ -18,6 +20,7 @@ import contextlib
 import dataclasses
 import gc
 import http.client
+import itertools
 import json
 import os
 import shutil
@@ -40,6 +43,7 @@ from fakenova.testing import Fakenova, LocalBackend
 SIZES = (10, 1000, 10000)
 HTTP_FIXTURE_SIZE = 1000
 TARGETS = {
+    "ratio fakenova/pytest-httpserver": 1.5,
     "memory_mib_per_1000_objects": 4.0,
     "cold_serve_ratio[fakenova/pytest-httpserver]": 3.0,
     "http_reset_ratio[reset/round_trip]": 3.0,
@@ -53,7 +57,7 @@ class Plan:
 
     start_stop: int = 20
     imports: int = 7
-    suite_tests: int = 400
+    suite_tests: int = 500
     suites: int = 3
     memory: int = 3
     cold: int = 7
@@ -62,7 +66,7 @@ class Plan:
     memory_size: int = 10000
 
 
-QUICK = Plan(start_stop=1, imports=1, suite_tests=20, suites=3, memory=1, cold=1, http=1,
+QUICK = Plan(start_stop=1, imports=1, suite_tests=50, suites=3, memory=1, cold=1, http=1,
              moto=1, memory_size=2000)
 
 
@@ -134,38 +138,53 @@ def import_cost() -> float:
 
 
 PER_TEST_SUITE = {
-    "none": "def test_{n}():\n    pass\n",
-    "fakenova": "def test_{n}(fakenova):\n    pass\n",
-    "httpserver": "def test_{n}(httpserver):\n    pass\n",
+    "none": "def test_{n}_none():\n    pass\n",
+    "fakenova": "def test_{n}_fakenova(fakenova):\n    pass\n",
+    "httpserver": "def test_{n}_httpserver(httpserver):\n    pass\n",
 }
+STAMPING_PLUGIN = """
+import json, os, time
+stamps = []
+def pytest_runtest_logstart(nodeid, location):
+    stamps.append((nodeid, time.perf_counter()))
+def pytest_sessionfinish(session):
+    with open(os.environ["FAKENOVA_BENCH_STAMPS"], "w") as out:
+        json.dump(stamps, out)
+"""
+WARM_UP_TESTS = 30  # the first tests also pay for the session: imports, the servers' start
 
 
-def pytest_suite_seconds(kind: str, tests: int, directory: str) -> float:
-    """Wall time of a pytest run of ``tests`` empty tests that each take the fixture."""
-    path = f"{directory}/test_{kind}.py"
-    with open(path, "w") as out:
-        out.write("".join(PER_TEST_SUITE[kind].format(n=n) for n in range(tests)))
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", path],
-                   check=True, capture_output=True, cwd=directory)
-    return time.perf_counter() - start
+def seconds_per_test(tests: int, directory: str) -> dict[str, float]:
+    """One pytest run whose empty tests take turns: one taking no fixture, one taking
+    ``fakenova``, one taking ``httpserver``, ``tests`` times over. A test's time runs from
+    its start to the next one's (its setup, call and teardown); each kind's is the median of
+    its tests'. Timed inside one run, so that pytest's start stays out of it and whatever
+    slows the machine slows all three kinds alike."""
+    with open(f"{directory}/test_turns.py", "w") as out:
+        out.write("".join(code.format(n=n) for n in range(tests)
+                          for code in PER_TEST_SUITE.values()))
+    with open(f"{directory}/conftest.py", "w") as out:
+        out.write(STAMPING_PLUGIN)
+    stamps_file = f"{directory}/stamps.json"
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    "test_turns.py"], check=True, capture_output=True, cwd=directory,
+                   env={**os.environ, "FAKENOVA_BENCH_STAMPS": stamps_file})
+    with open(stamps_file) as stamps_in:
+        stamps = json.load(stamps_in)[WARM_UP_TESTS:]
+    durations: dict[str, list[float]] = {kind: [] for kind in PER_TEST_SUITE}
+    for (nodeid, start), (_, end) in itertools.pairwise(stamps):
+        durations[nodeid.rsplit("_", 1)[1]].append(end - start)
+    return {kind: statistics.median(times) for kind, times in durations.items()}
 
 
-def fixture_cost_per_test(tests: int, rounds: int) -> dict[str, float]:
-    """Per-test cost of the ``fakenova`` and pytest-httpserver's ``httpserver`` fixtures:
-    the time a suite of empty tests takes with the fixture, less without it, per test. A
-    first, unmeasured run warms the caches that would otherwise slow only the first suite."""
+def test_times(tests: int, rounds: int) -> dict[str, float]:
+    """Seconds a test takes that takes no fixture, ``fakenova``, or pytest-httpserver's
+    ``httpserver``: the median over ``rounds`` runs of each kind's median test."""
     import tempfile
 
-    runs: dict[str, list[float]] = {kind: [] for kind in PER_TEST_SUITE}
     with tempfile.TemporaryDirectory() as directory:
-        pytest_suite_seconds("none", 1, directory)
-        for _ in range(rounds):
-            for kind in PER_TEST_SUITE:
-                runs[kind].append(pytest_suite_seconds(kind, tests, directory))
-    base = statistics.median(runs["none"])
-    return {kind: (statistics.median(runs[kind]) - base) / tests
-            for kind in ("fakenova", "httpserver")}
+        runs = [seconds_per_test(tests, directory) for _ in range(rounds)]
+    return {kind: statistics.median(run[kind] for run in runs) for kind in PER_TEST_SUITE}
 
 
 def write_fixture(count: int, tmp: str) -> str:
@@ -399,11 +418,14 @@ def main() -> None:
         results["server_start_to_first_answer_ms"] = median_ms(list(starts))
         results["server_stop_ms"] = median_ms(list(stops))
         results["plugin_import_ms"] = median_ms([import_cost() for _ in range(plan.imports)])
-        suites = fixture_cost_per_test(plan.suite_tests, plan.suites)
-        results["fixture_per_test_ms[fakenova]"] = ms(suites["fakenova"])
-        results["fixture_per_test_ms[pytest-httpserver]"] = ms(suites["httpserver"])
+        times = test_times(plan.suite_tests, plan.suites)
+        for kind, name in (("none", "no fixture"), ("fakenova", "fakenova"),
+                           ("httpserver", "pytest-httpserver")):
+            results[f"test_ms[{name}]"] = ms(times[kind])
         results["ratio fakenova/pytest-httpserver"] = round(
-            suites["fakenova"] / suites["httpserver"], 2)
+            times["fakenova"] / times["httpserver"], 2)
+        for kind, name in (("fakenova", "fakenova"), ("httpserver", "pytest-httpserver")):
+            results[f"fixture_share_ms[{name}]"] = ms(times[kind] - times["none"])
         results["memory_mib_per_1000_objects"] = round(
             memory_per_1000({n: paths[n] for n in (10, plan.memory_size)}, plan.memory), 3)
         compile_as_installed()

@@ -14,7 +14,7 @@ is already running instead: each still sees only its own project, and cleans it 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pytest
 
@@ -83,9 +83,28 @@ def fakenova_server(fakenova_fixtures: list[str], fakenova_clock: str,
         yield server
 
 
+class _Session(NamedTuple):
+    url: str | None                  # a shared server's, or None
+    clock: str
+    server: FakenovaServer | None    # the session's own, or None with a shared one
+    check: bool                      # --fakenova-check
+
+
+@pytest.fixture(scope="session")
+def _fakenova_session(request: pytest.FixtureRequest) -> _Session:
+    """What every test's ``fakenova`` needs of the session, gathered once. pytest looks up
+    a fixture's declared fixtures again for every test that uses it, cached or not, so
+    ``fakenova`` declares only this one (and ``fakenova_account``, which a conftest may
+    override for each test)."""
+    url = request.getfixturevalue("fakenova_url")
+    return _Session(url=url, clock=request.getfixturevalue("fakenova_clock"),
+                    server=None if url else request.getfixturevalue("fakenova_server"),
+                    check=bool(request.config.getoption("--fakenova-check")))
+
+
 @pytest.fixture
-def fakenova(request: pytest.FixtureRequest, fakenova_url: str | None,
-             fakenova_clock: str) -> Iterator[Fakenova]:
+def fakenova(request: pytest.FixtureRequest, fakenova_account: str,
+             _fakenova_session: _Session) -> Iterator[Fakenova]:
     """A running fake OpenStack cloud with fresh state and a project of this test's own.
 
     ``openstack.connect(**fakenova.connect_kwargs())`` logs in as this test's member user
@@ -100,19 +119,18 @@ def fakenova(request: pytest.FixtureRequest, fakenova_url: str | None,
     marker = request.node.get_closest_marker("fakenova")
     settings: dict[str, Any] = dict(marker.kwargs) if marker else {}
     cloud = None
-    if fakenova_url:
+    session = _fakenova_session
+    if session.server is None:
         if settings.get("clock"):
             pytest.fail("@pytest.mark.fakenova(clock=...) needs fakenova's own server, "
                         "not a shared one", pytrace=False)
-        backend: Any = RemoteBackend(fakenova_url)
+        backend: Any = RemoteBackend(session.url or "")
     else:
-        server = request.getfixturevalue("fakenova_server")
-        cloud = server.app.extensions["fakenova"]
+        cloud = session.server.app.extensions["fakenova"]
         cloud.reset()
-        cloud.state.set_clock_mode(settings.get("clock") or fakenova_clock)
-        backend = LocalBackend(cloud, server.url)
-    handle = Fakenova(backend, name=request.node.nodeid,
-                      default_user=request.getfixturevalue("fakenova_account"))
+        cloud.state.set_clock_mode(settings.get("clock") or session.clock)
+        backend = LocalBackend(cloud, session.server.url)
+    handle = Fakenova(backend, name=request.node.nodeid, default_user=fakenova_account)
     for ref in settings.get("fixtures") or []:
         backend.seed(dict(fixtures.load(ref)))
     for rule in settings.get("faults") or []:
@@ -120,14 +138,15 @@ def fakenova(request: pytest.FixtureRequest, fakenova_url: str | None,
     request.node.stash[_HANDLE] = handle
     check = settings.get("check")
     if check is None:
-        check = request.config.getoption("--fakenova-check")
+        check = session.check
     yield handle
     try:
         problems = _problems(handle) if check else []
     finally:
-        handle.close()
-        if cloud is not None:
-            cloud.state.set_clock_mode(fakenova_clock)
+        if cloud is None:
+            handle.close()  # a shared server keeps what a test leaves; our own is reset
+        else:
+            cloud.state.set_clock_mode(session.clock)
     if problems:
         pytest.fail("fakenova's consistency check failed after the test:\n"
                     + "\n".join(f"  - {problem}" for problem in problems), pytrace=False)

@@ -46,7 +46,8 @@ def account_fixture(account: Account) -> dict[str, Any]:
 class Backend(Protocol):
     url: str
 
-    def seed(self, fixture: dict[str, Any]) -> dict[str, list[Any]]: ...
+    def seed(self, fixture: dict[str, Any], trusted: bool = False,
+             ) -> dict[str, list[Any]]: ...
     def forget(self, account: Account) -> None: ...
     def calls(self, project: str, method: str | None, path: str | None,
               **criteria: Any) -> list[JournalEntry]: ...
@@ -63,8 +64,8 @@ class LocalBackend:
         self.cloud = cloud
         self.url = url
 
-    def seed(self, fixture: dict[str, Any]) -> dict[str, list[Any]]:
-        return self.cloud.seed(fixture)
+    def seed(self, fixture: dict[str, Any], trusted: bool = False) -> dict[str, list[Any]]:
+        return self.cloud.seed(fixture, trusted)
 
     def forget(self, account: Account) -> None:
         self.cloud.remove_project(account.project_id)
@@ -110,8 +111,8 @@ class RemoteBackend:
                 from error
         return json.loads(raw) if raw else None
 
-    def seed(self, fixture: dict[str, Any]) -> dict[str, list[Any]]:
-        created = self.control("POST", "/seed", fixture)
+    def seed(self, fixture: dict[str, Any], trusted: bool = False) -> dict[str, list[Any]]:
+        created = self.control("POST", "/seed", fixture)  # the server checks it regardless
         return {section: [SimpleNamespace(**item) for item in items]
                 for section, items in created.items()}
 
@@ -224,7 +225,7 @@ class Fakenova:
         self.url = backend.url.rstrip("/")
         self.name = name
         self.account = new_account()
-        backend.seed(account_fixture(self.account))
+        backend.seed(account_fixture(self.account), trusted=True)
         self.requests = Requests(backend, self.account.project_id)
         self.clock = Clock(backend)
         self.faults: FaultRegistry | RemoteFaults = (
@@ -313,7 +314,7 @@ class Fakenova:
     def reset(self) -> None:
         """Empty this test's project (servers, volumes, journal, its fault rules)."""
         self.backend.forget(self.account)
-        self.backend.seed(account_fixture(self.account))
+        self.backend.seed(account_fixture(self.account), trusted=True)
 
     def close(self) -> None:
         self.backend.forget(self.account)

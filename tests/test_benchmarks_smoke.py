@@ -18,8 +18,9 @@ FIGURES = [
     "server_start_to_first_answer_ms",
     "server_stop_ms",
     "plugin_import_ms",
-    "fixture_per_test_ms[fakenova]",
-    "fixture_per_test_ms[pytest-httpserver]",
+    "test_ms[no fixture]",
+    "test_ms[fakenova]",
+    "test_ms[pytest-httpserver]",
     "ratio fakenova/pytest-httpserver",
     "memory_mib_per_1000_objects",
     "cold_serve_to_first_answer_ms[fakenova]",
@@ -43,7 +44,11 @@ def test_fixture_costs_reports_every_figure(tmp_path: Path) -> None:
     figures = json.loads(out.read_text())
     moto = shutil.which("moto_server", path=os.path.dirname(sys.executable))
     expected = FIGURES + (MOTO_FIGURES if moto else [])
-    assert sorted(figures) == sorted(expected), run.stdout
+    # a fixture's share (its test's time less a bare test's) may come out below zero in so
+    # short a run: it must be there, and a number
+    shares = ["fixture_share_ms[fakenova]", "fixture_share_ms[pytest-httpserver]"]
+    assert sorted(figures) == sorted(expected + shares), run.stdout
+    assert all(isinstance(figures[name], (int, float)) for name in shares)
     for name in expected:
         value = figures[name]
         assert isinstance(value, (int, float)) and value > 0, (name, value, run.stdout)
