@@ -1,6 +1,6 @@
 """A bounded long run: memory stays flat once the journal is at its cap.
 
-    python -m benchmarks.soak [--requests N] [--cap N]
+    python -m benchmarks.soak [--requests N] [--cap N] [--json FILE]
 
 Sends attach/list/detach cycles through the app (no socket), then reports the Python heap
 (tracemalloc) at each tenth of the run; growth after the journal fills is the figure.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import tracemalloc
 from typing import Any
 
@@ -54,12 +55,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--cap", type=int, default=10_000)
+    parser.add_argument("--json", metavar="FILE")
     args = parser.parse_args()
     result = soak(args.requests, args.cap)
-    for sent, mib in result.pop("heap_mib_by_requests"):
+    for sent, mib in result["heap_mib_by_requests"]:
         print(f"after {sent:>7} requests  heap {mib:8.2f} MiB")
     for name, value in result.items():
-        print(f"{name:<30} {value}")
+        if name != "heap_mib_by_requests":
+            print(f"{name:<30} {value}")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(result, out, indent=2)
 
 
 if __name__ == "__main__":
