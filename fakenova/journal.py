@@ -5,9 +5,11 @@ No flask imports: the HTTP layer records plain values.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
 from .globs import glob_match
@@ -15,15 +17,28 @@ from .globs import glob_match
 DEFAULT_CAP = 10_000
 
 
+_PREFIXES = {
+    "compute": re.compile(r"^/compute/v2(?:\.1)?(?:/[0-9a-f-]{16,})?"),
+    "volume": re.compile(r"^/volume/v3(?:/[0-9a-f-]{16,})?"),
+    "identity": re.compile(r"^/identity(?:/v3)?"),
+}
+
+
+def service_path(service: str | None, path: str) -> str:
+    """The path after the service's version and project prefix: /servers/x/..."""
+    prefix = _PREFIXES.get(service or "")
+    return (prefix.sub("", path, count=1) if prefix else path) or "/"
+
+
 class JournalEntry(NamedTuple):
-    """One request and its answer. A tuple: the journal makes one on every request."""
+    """One request and its answer. A tuple of what the request gave, made on every request;
+    what is derived from it (the time's text, the service path) is worked out when read."""
 
     seq: int
-    time: str
+    timestamp: float  # seconds since the epoch
     service: str | None
     method: str
     path: str
-    service_path: str
     query: dict[str, list[str]]
     microversion: str | None
     project: str | None
@@ -33,8 +48,29 @@ class JournalEntry(NamedTuple):
     unimplemented: bool = False
     nearest_route: str | None = None
 
+    @property
+    def time(self) -> str:
+        """When the request came, in ISO 8601 (UTC)."""
+        return datetime.fromtimestamp(self.timestamp, timezone.utc).isoformat()
+
+    @property
+    def service_path(self) -> str:
+        return service_path(self.service, self.path)
+
     def to_json(self) -> dict[str, Any]:
-        return self._asdict()
+        return {"seq": self.seq, "time": self.time, "service": self.service,
+                "method": self.method, "path": self.path, "service_path": self.service_path,
+                "query": self.query, "microversion": self.microversion,
+                "project": self.project, "body": self.body, "status": self.status,
+                "fault": self.fault, "unimplemented": self.unimplemented,
+                "nearest_route": self.nearest_route}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JournalEntry:
+        """An entry as ``to_json`` gave it (from a served fakenova's control API)."""
+        fields = {name: data[name] for name in cls._fields if name in data}
+        fields["timestamp"] = datetime.fromisoformat(data["time"]).timestamp()
+        return cls(**fields)
 
     def matches(self, method: str | None = None, path: str | None = None,
                 service: str | None = None, status: int | None = None,
@@ -96,10 +132,15 @@ class Journal(JournalQueries):
     def cap(self) -> int:
         return self._entries.maxlen or 0
 
-    def record(self, **values: Any) -> JournalEntry:
+    def record(self, timestamp: float, service: str | None, method: str, path: str,
+               query: dict[str, list[str]], microversion: str | None, project: str | None,
+               body: Any, status: int | None, fault: str | None = None,
+               unimplemented: bool = False, nearest_route: str | None = None) -> JournalEntry:
         with self._lock:
             self._seq += 1
-            entry = JournalEntry(seq=self._seq, **values)
+            entry = JournalEntry(self._seq, timestamp, service, method, path, query,
+                                 microversion, project, body, status, fault, unimplemented,
+                                 nearest_route)
             self._entries.append(entry)
             return entry
 

@@ -122,7 +122,7 @@ class RemoteBackend:
     def calls(self, project: str, method: str | None, path: str | None,
               **criteria: Any) -> list[JournalEntry]:
         entries = self.control("GET", f"/requests?project={project}")["requests"]
-        found = [JournalEntry(**entry) for entry in entries]
+        found = [JournalEntry.from_json(entry) for entry in entries]
         return [e for e in found if e.matches(method=method, path=path, **criteria)]
 
     def advance(self, seconds: float) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Flask, Request, abort, g, request
+from flask import Blueprint, Flask, Request, abort, request
 from werkzeug.routing import BaseConverter
 
 from ..errors import BadRequest, UnsupportedMediaType
@@ -115,18 +115,13 @@ def negotiate_version(ex: Exchange, req: Request) -> None:
     ex.version_text = str(version)
 
 
-@api_bp.url_value_preprocessor
-def pop_project_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    # Flask runs this before every before_request hook: the exchange is not made yet.
-    g.url_project_id = (values or {}).pop("project_id", None)
-
-
 def prepare(ex: Exchange, req: Request) -> None:
     """What Nova's API pipeline does before a request routed to it reaches its view."""
     negotiate_version(ex, req)
     _check_content_type(req)
     ex.json_body = _parse_body(ex.body) if req.method in _METHODS_WITH_BODY else None
-    url_project = g.get("url_project_id")
+    # the project id in the URL, taken out before the view is called with the rest
+    url_project = (req.view_args or {}).pop("project_id", None)
     if url_project and url_project != context().project_id:
         raise BadRequest(f"Malformed request URL: URL's project_id '{url_project}' doesn't "
                          f"match Context's project_id '{context().project_id}'")

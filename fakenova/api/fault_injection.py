@@ -12,8 +12,8 @@ import contextlib
 import json
 import re
 import socket
+import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -21,17 +21,13 @@ from flask import Request, Response, current_app
 
 from ..errors import FakenovaError
 from ..faults import RequestInfo
+from ..journal import service_path
 from ..microversion import APIVersion, compute_version
 from . import compute, volume
 from .exchange import Exchange
 from .faults import render_error
 
 DROP_KEY = "fakenova.drop"
-_PREFIXES = {
-    "compute": re.compile(r"^/compute/v2(?:\.1)?(?:/[0-9a-f-]{16,})?"),
-    "volume": re.compile(r"^/volume/v3(?:/[0-9a-f-]{16,})?"),
-    "identity": re.compile(r"^/identity(?:/v3)?"),
-}
 _VOLUME_VERSION = re.compile(r"volume\s+(\d+\.\d+)", re.I)
 # Compute's catch-all under /compute answers 404 for every path below a version it serves:
 # such a request reached no route that implements it.
@@ -39,12 +35,6 @@ _CATCH_ALL = "compute_versions.version_choices"
 _ID_SEGMENT = re.compile(r"(?<=/)(?:[0-9a-f-]{16,}|\d+)(?=/|$)")
 _ROUTE_VARIABLE = re.compile(r"<[^>]+>")
 _JOURNAL_BODY_LIMIT = 16384
-
-
-def service_path(service: str | None, path: str) -> str:
-    """The path after the service's version and project prefix: /servers/x/..."""
-    prefix = _PREFIXES.get(service or "")
-    return (prefix.sub("", path, count=1) if prefix else path) or "/"
 
 
 def _requested_version(service: str | None, req: Request) -> APIVersion | None:
@@ -178,8 +168,7 @@ def record(ex: Exchange, req: Request, response: Response) -> None:
         req.endpoint == _CATCH_ALL and response.status_code == 404)
     path = req.path
     ex.cloud.journal.record(
-        time=datetime.now(timezone.utc).isoformat(), service=service,
-        method=req.method, path=path, service_path=service_path(service, path),
+        timestamp=time.time(), service=service, method=req.method, path=path,
         query=req.args.to_dict(flat=False) if req.query_string else {},
         microversion=version,
         project=ex.context.project_id if ex.context else _token_project(ex, req),

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import jsonschema
-from flask import Blueprint, Request, Response, g, request
+from flask import Blueprint, Request, Response, request
 from jsonschema.protocols import Validator
 from werkzeug.routing import BaseConverter
 
@@ -126,12 +126,6 @@ def _json_body(raw: bytes, req: Request) -> Any:
         raise BadRequest("Malformed request body") from error
 
 
-@bp.url_value_preprocessor
-def pop_project_id(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    # Flask runs this before every before_request hook: the exchange is not made yet.
-    g.url_project_id = (values or {}).pop("project_id", None)
-
-
 def prepare(ex: Exchange, req: Request) -> None:
     """What Cinder's wsgi.Resource does before a request routed to it reaches its view."""
     if req.endpoint in _REDIRECTS:
@@ -139,7 +133,8 @@ def prepare(ex: Exchange, req: Request) -> None:
     ex.cinder_request_id = True
     ex.volume_version = negotiate_version(req.headers.get("OpenStack-API-Version"), ex)
     body = _json_body(ex.body, req)
-    url_project = g.get("url_project_id")
+    # the project id in the URL, taken out before the view is called with the rest
+    url_project = (req.view_args or {}).pop("project_id", None)
     if url_project and url_project != context().project_id:
         raise BadRequest("Malformed request url")
     # Upstream passes the body to the controller method as an argument: an unexpected one
