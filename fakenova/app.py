@@ -6,7 +6,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Request, Response
+from flask.sessions import NullSession, SessionInterface, SessionMixin
 
 from .cloud import Cloud
 from .domain.clock import ClockMode
@@ -20,6 +21,19 @@ class _SyncFlask(Flask):
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         return func
+
+
+class _NoSessions(SessionInterface):
+    """fakenova keeps no sessions: every request shares one empty, read-only session
+    instead of Flask making one for each request only to find no secret key."""
+
+    _none = NullSession()
+
+    def open_session(self, app: Flask, request: Request) -> NullSession:
+        return self._none
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
 
 
 def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediate",
@@ -49,7 +63,8 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
         volume,
     )
 
-    app = _SyncFlask("fakenova")
+    app = _SyncFlask("fakenova", static_folder=None)
+    app.session_interface = _NoSessions()
     app.extensions["fakenova"] = cloud or Cloud(fixtures, clock=clock, step=step,
                                                 scenario=scenario, seed=seed,
                                                 journal_cap=journal_cap, token_ttl=token_ttl)
