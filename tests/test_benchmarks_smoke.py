@@ -54,3 +54,34 @@ def test_fixture_costs_reports_every_figure(tmp_path: Path) -> None:
         assert isinstance(value, (int, float)) and value > 0, (name, value, run.stdout)
     if not moto:
         assert "moto is not installed" in run.stdout
+
+
+@pytest.mark.slow
+def test_request_costs_prints_and_writes_every_ratio(tmp_path: Path) -> None:
+    out = tmp_path / "requests.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.request_costs", "--rounds", "1", "--seconds",
+         "0.2", "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(out.read_text())
+    sizes = [f"{op}[{n}]" for n in (10, 1000, 10000) for op in ("list", "show", "attach+detach")]
+    assert {"werkzeug", "flask", *sizes} <= set(figures["targets"])
+    for name, row in figures["targets"].items():
+        assert row["per_second"] > 0 and row["errors"] == 0, (name, row)
+    ratios = figures["ratios"]
+    assert "list cost / bare Flask" in ratios and "attach+detach cost at 10000 / at 10" in ratios
+    assert all(entry["measured"] > 0 for entry in ratios.values())
+    assert "list cost / bare Flask" in run.stdout
+
+
+@pytest.mark.slow
+def test_the_in_app_profile_compares_with_bare_flask(tmp_path: Path) -> None:
+    out = tmp_path / "profile.json"
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks.profile_requests", "--number", "50", "--json",
+         str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    figures = json.loads(out.read_text())
+    assert set(figures) == {"bare Flask", "list", "show", "cycle"}
+    assert figures["bare Flask"]["over_bare_flask"] == 1.0
+    assert all(row["microseconds"] > 0 for row in figures.values())
