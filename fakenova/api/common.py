@@ -70,7 +70,9 @@ def install(app: Flask, cloud: Cloud, guard_control: Callable[[Request], None]) 
 def before_request(cloud: Cloud, guard_control: Callable[[Request], None]
                    ) -> Response | None:
     """The body, within its limit; a fault rule that fires before the request is handled;
-    then keystonemiddleware's part: a valid token, or 401, on every path that needs one."""
+    keystonemiddleware's part (a valid token, or 401, on every path that needs one); then
+    what compute's or Cinder's pipeline does before a view of theirs. A control request only
+    has its caller checked."""
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     path = req.path
     service = service_of(path)
