@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -119,6 +120,9 @@ def serve(args: argparse.Namespace) -> int:
     except (FixtureError, ServerError) as error:
         print(f"fakenova: {error}", file=sys.stderr)
         return 2
+    # What the fixtures built lives as long as the server: kept out of the collector's full
+    # passes, which would otherwise stop every request for 70 ms at 10,000 servers and volumes.
+    gc.freeze()
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     if not is_loopback(args.host):
         print(exposure_warning(args.host, server.port, args.control_token is not None),
