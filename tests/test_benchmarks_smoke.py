@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,37 +34,37 @@ FIGURES = [
 MOTO_FIGURES = ["moto_reset_ms", "fakenova_http_reset_ms"]
 
 
+def run_benchmark(module: str, tmp_path: Path, *options: str) -> tuple[Any, str]:
+    """Run ``python -m benchmarks.<module>`` as the README does: its JSON and its output."""
+    out = tmp_path / f"{module}.json"
+    run = subprocess.run([sys.executable, "-m", f"benchmarks.{module}", *options,
+                          "--json", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert run.returncode == 0, run.stderr
+    return json.loads(out.read_text()), run.stdout
+
+
 @pytest.mark.slow
 def test_fixture_costs_reports_every_figure(tmp_path: Path) -> None:
-    out = tmp_path / "figures.json"
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.fixture_costs", "--repeat", "3", "--quick",
-         "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    figures = json.loads(out.read_text())
+    figures, stdout = run_benchmark("fixture_costs", tmp_path, "--repeat", "3", "--quick")
     moto = shutil.which("moto_server", path=os.path.dirname(sys.executable))
     expected = FIGURES + (MOTO_FIGURES if moto else [])
     # a fixture's share (its test's time less a bare test's) may come out below zero in so
     # short a run: it must be there, and a number
     shares = ["fixture_share_ms[fakenova]", "fixture_share_ms[pytest-httpserver]"]
-    assert sorted(figures) == sorted(expected + shares), run.stdout
+    assert sorted(figures) == sorted(expected + shares), stdout
     assert all(isinstance(figures[name], (int, float)) for name in shares)
     for name in expected:
         value = figures[name]
-        assert isinstance(value, (int, float)) and value > 0, (name, value, run.stdout)
+        assert isinstance(value, (int, float)) and value > 0, (name, value, stdout)
     if not moto:
-        assert "moto is not installed" in run.stdout
+        assert "moto is not installed" in stdout
 
 
 @pytest.mark.slow
 def test_request_costs_prints_and_writes_every_ratio(tmp_path: Path) -> None:
-    out = tmp_path / "requests.json"
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.request_costs", "--rounds", "1", "--seconds",
-         "0.2", "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=180)
-    assert run.returncode == 0, run.stderr
-    figures = json.loads(out.read_text())
+    figures, stdout = run_benchmark("request_costs", tmp_path, "--rounds", "1", "--seconds",
+                                    "0.2")
     sizes = [f"{op}[{n}]" for n in (10, 1000, 10000) for op in ("list", "show", "attach+detach")]
     assert {"werkzeug", "flask", *sizes} <= set(figures["targets"])
     for name, row in figures["targets"].items():
@@ -71,17 +72,12 @@ def test_request_costs_prints_and_writes_every_ratio(tmp_path: Path) -> None:
     ratios = figures["ratios"]
     assert "list cost / bare Flask" in ratios and "attach+detach cost at 10000 / at 10" in ratios
     assert all(entry["measured"] > 0 for entry in ratios.values())
-    assert "list cost / bare Flask" in run.stdout
+    assert "list cost / bare Flask" in stdout
 
 
 @pytest.mark.slow
 def test_the_in_app_profile_compares_with_bare_flask(tmp_path: Path) -> None:
-    out = tmp_path / "profile.json"
-    run = subprocess.run(
-        [sys.executable, "-m", "benchmarks.profile_requests", "--number", "50", "--json",
-         str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    figures = json.loads(out.read_text())
+    figures, _ = run_benchmark("profile_requests", tmp_path, "--number", "50")
     assert set(figures) == {"bare Flask", "list", "show", "cycle"}
     assert figures["bare Flask"]["over_bare_flask"] == 1.0
     assert all(row["microseconds"] > 0 for row in figures.values())
