@@ -14,7 +14,7 @@ from . import fixtures, scenarios
 from .domain.attachments import settle_volume_status
 from .domain.clock import Clock, ClockMode
 from .domain.identity import DEFAULT_TOKEN_TTL, checked_ttl, seed_default_accounts
-from .domain.state import State
+from .domain.state import State, next_device_name
 from .errors import NotFound
 from .faults import FaultRegistry
 from .journal import DEFAULT_CAP, Journal
@@ -42,7 +42,8 @@ class Cloud:
         self.state = State(Clock(clock, step), seed=seed)
         self._fixtures = [(str(ref), fixtures.load(ref)) for ref in fixture_refs]
         self.faults = FaultRegistry(self.state.lock, self.state.stuck_volumes, seed or 0,
-                                    resolve_volume=lambda ref: self.state.find_volume(ref).id)
+                                    resolve_volume=lambda ref: self.state.find_volume(ref).id,
+                                    next_device=self._next_device)
         self.journal = Journal(self.state.lock, self.scenario.journal_cap or journal_cap)
         self.validators: Validators = default_validators()
         self.sleep: Callable[[float], None] = time.sleep
@@ -50,6 +51,11 @@ class Cloud:
         self.reset()
         for name in self.scenario.snapshots:
             self.snapshot(name)
+
+    def _next_device(self, server_id: str) -> str:
+        with self.state.lock:
+            server = self.state.servers.get(server_id)
+            return next_device_name(server) if server is not None else "/dev/vdb"
 
     def advance(self, seconds: float) -> float:
         """Move a manual clock on, applying every transition that falls due; the new time."""

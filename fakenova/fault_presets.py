@@ -92,11 +92,16 @@ def keystone_503(**rule: Any) -> Rule:
             "message": "Service Unavailable", **rule}
 
 
+STUCK_STATES = ("attaching", "detaching", "error", "volume_error")
+
+
 def stuck(volume: str, state: str = "attaching", **rule: Any) -> Rule:
-    """A volume that never leaves ``attaching`` or ``detaching``, or whose attach or detach
-    ends in ``error``."""
-    if state not in ("attaching", "detaching", "error"):
-        raise BadRequest("stuck takes state attaching, detaching or error")
+    """A volume that never leaves ``attaching`` or ``detaching``; or whose attach or detach
+    fails on the compute host (``error``: cleaned up as Nova does, the volume as it was); or
+    whose backend fails (``volume_error``: the volume left in ``error``)."""
+    if state not in STUCK_STATES:
+        raise BadRequest(f"stuck takes state {', '.join(STUCK_STATES[:-1])} or "
+                         f"{STUCK_STATES[-1]}")
     return {"stuck": state, "volume": volume, **rule}
 
 

@@ -85,7 +85,7 @@ class FaultRule:
     when: Literal["before", "after"] = "before"
     action: Literal["respond", "drop", "truncate"] = "respond"
     name: str | None = None
-    stuck: Literal["attaching", "detaching", "error"] | None = None
+    stuck: Literal["attaching", "detaching", "error", "volume_error"] | None = None
     volume: str | None = None
     seen: int = 0
     fired: int = 0
@@ -135,7 +135,11 @@ class FaultRule:
     def fault(self, request: RequestInfo) -> InjectedFault:
         status = self.status or 500
         template = self.message or DEFAULT_MESSAGES.get(status, "Injected fault.")
-        return InjectedFault(status, template.format_map(_Params(request)))
+        params = _Params(request)
+        if "{device}" in template and "device" not in params and self._registry is not None:
+            # no device asked for: the one the compute host would have picked
+            params["device"] = self._registry.next_device(params.get("server_id", ""))
+        return InjectedFault(status, template.format_map(params))
 
 
 class _Params(dict[str, str]):
@@ -194,8 +198,17 @@ def check_rule(spec: Any) -> dict[str, Any]:
                          "drop or truncate")
     if ("stuck" in spec) != ("volume" in spec):
         raise BadRequest("Invalid fault rule: stuck and volume go together")
-    if ("min_version" in spec and "max_version" in spec and APIVersion.parse(
-            spec["min_version"]) > APIVersion.parse(spec["max_version"])):
+    bounds = {}
+    for key in ("min_version", "max_version"):
+        if key in spec:
+            try:
+                bounds[key] = APIVersion.parse(spec[key])
+            except ValueError:  # digits past what Python reads as an int
+                raise BadRequest(f"Invalid fault rule field {key}: not a version") from None
+    probability = spec.get("probability", 1.0)
+    if probability != probability:  # NaN passes both of the schema's bounds
+        raise BadRequest("Invalid fault rule field probability: NaN is not a number")
+    if len(bounds) == 2 and bounds["min_version"] > bounds["max_version"]:
         raise BadRequest("Invalid fault rule: min_version is above max_version, so it could "
                          "never fire")
     return dict(spec)
@@ -209,13 +222,15 @@ class FaultRegistry:
     """
 
     def __init__(self, lock: threading.RLock, stuck_volumes: dict[str, str],
-                 seed: int = 0, resolve_volume: Callable[[str], str] = str) -> None:
+                 seed: int = 0, resolve_volume: Callable[[str], str] = str,
+                 next_device: Callable[[str], str] = lambda server_id: "/dev/vdb") -> None:
         self._lock = lock
         self._seed = seed
         self._rules: list[FaultRule] = []
         self._next_id = 1
         self._stuck_volumes = stuck_volumes
         self._resolve_volume = resolve_volume  # a volume's name or id -> its id
+        self.next_device = next_device  # a server's id -> the disk name it would get next
 
     def add(self, spec: dict[str, Any] | None = None, /, **keys: Any) -> FaultRule:
         """Add a rule (a dict, or keyword arguments), or a preset: ``{"preset": "flaky"}``."""

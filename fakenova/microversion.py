@@ -28,6 +28,17 @@ MIN_VERSION = APIVersion(2, 1)
 MAX_VERSION = APIVersion(2, 104)
 
 
+def parse_version(text: str) -> APIVersion:
+    """An X.Y the pattern accepted; one whose numbers Python cannot read (thousands of
+    digits) is as invalid as one of another form."""
+    try:
+        return APIVersion.parse(text)
+    except ValueError:
+        raise InvalidVersion(
+            f"API Version String {text} is of invalid format. Must be of format MajorNum.MinorNum."
+        ) from None
+
+
 @functools.cache
 def v(text: str) -> APIVersion:
     """Shorthand for gates in code: ``version >= v("2.89")``."""
@@ -60,7 +71,7 @@ def compute_version(openstack_api_version: str | None, legacy_header: str | None
         raise InvalidVersion(
             f"API Version String {text} is of invalid format. Must be of format MajorNum.MinorNum."
         )
-    version = APIVersion.parse(text)
+    version = parse_version(text)
     if not MIN_VERSION <= version <= MAX_VERSION:
         raise VersionNotSupported(
             f"Version {version} is not supported by the API. "

@@ -29,7 +29,7 @@ def load(ref: str | Path) -> Scenario:
     path = Path(ref)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
+    except (OSError, ValueError, yaml.YAMLError) as error:  # ValueError: over 4,300 digits
         raise FixtureError(f"scenario {path}: {error}") from error
     if not isinstance(data, dict) or set(data) - _KEYS:
         raise FixtureError(f"scenario {path}: a mapping with keys among {sorted(_KEYS)}")

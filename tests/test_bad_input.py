@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from fakenova import Cloud
+from fakenova.errors import BadRequest
 
-from .conftest import Api, attachments_path
+from .conftest import Api, assert_fault, attachments_path
 
 LATEST_BODIES = [
     None, [], "x", 1, True, {}, {"volumeAttachment": None}, {"volumeAttachment": []},
@@ -111,3 +112,152 @@ def test_strange_headers_are_4xx_or_ignored(api: Api, server_id: str,
                                             headers: dict[str, str]) -> None:
     answer = api.get(attachments_path(server_id), headers=headers)
     assert answer.status_code in (200, 400, 401, 406, 415)
+
+
+# -- numbers longer than Python reads, and bodies in other encodings -------------------------
+
+DIGITS = "9" * 5000  # past sys.get_int_max_str_digits (4,300): int() raises ValueError
+
+
+@pytest.mark.parametrize("name", ["limit", "offset"])
+def test_a_page_parameter_of_thousands_of_digits_is_400(api: Api, server_id: str,
+                                                        name: str) -> None:
+    """common.limited reads limit and offset with utils.validate_integer, whose ValueError
+    becomes 400 "<name> must be an integer"."""
+    answer = api.get(f"{attachments_path(server_id)}?{name}={DIGITS}", version="2.89")
+    assert_fault(answer, 400, "badRequest", f"{name} must be an integer")
+
+
+def test_a_server_list_limit_of_thousands_of_digits_is_400(api: Api, server_id: str) -> None:
+    answer = api.get(f"/compute/v2.1/servers?limit={DIGITS}")
+    assert_fault(answer, 400, "badRequest", "limit must be an integer")
+
+
+def test_a_cinder_page_parameter_of_thousands_of_digits_is_400(api: Api,
+                                                               server_id: str) -> None:
+    """cinder.api.common._get_limit_param and _get_offset_param."""
+    project = api.cloud.state.find_user("demo").roles
+    base = f"/volume/v3/{next(iter(project))}/volumes"
+    assert_fault(api.get(f"{base}?limit={DIGITS}"), 400, "badRequest",
+                 "limit param must be an integer")
+    assert_fault(api.get(f"{base}?offset={DIGITS}"), 400, "badRequest",
+                 "offset must be an integer")
+
+
+@pytest.mark.parametrize(("header", "value"), [
+    ("OpenStack-API-Version", "compute 2." + "1" * 10000),
+    ("X-OpenStack-Nova-API-Version", "2." + "1" * 10000),
+    ("OpenStack-API-Version", "compute " + "2" * 5000 + ".1"),
+])
+def test_a_microversion_of_thousands_of_digits_is_400(api: Api, server_id: str, header: str,
+                                                      value: str) -> None:
+    """APIVersionRequest cannot read it as a version: 400, as for any other bad format."""
+    answer = api.get(attachments_path(server_id), headers={header: value})
+    text = value.split()[-1]
+    assert_fault(answer, 400, "badRequest", f"API Version String {text} is of invalid format. "
+                 "Must be of format MajorNum.MinorNum.")
+
+
+def test_a_cinder_microversion_of_thousands_of_digits_is_400(api: Api) -> None:
+    project = next(iter(api.cloud.state.find_user("demo").roles))
+    text = "3." + "1" * 10000
+    answer = api.get(f"/volume/v3/{project}/volumes",
+                     headers={"OpenStack-API-Version": f"volume {text}"})
+    assert_fault(answer, 400, "badRequest", f"API Version String {text} is of invalid format. "
+                 "Must be of format MajorNum.MinorNum.")
+
+
+@pytest.mark.parametrize("body", [
+    f'{{"volumeAttachment": {{"volumeId": "7c1d3e5f-8a2b-4c6d-9e0f-1a2b3c4d5e01", '
+    f'"x": {DIGITS}}}}}',
+    f'{{"volumeAttachment": {{"volumeId": {DIGITS}}}}}',
+])
+def test_a_json_number_of_thousands_of_digits_is_a_malformed_body(api: Api, server_id: str,
+                                                                  body: str) -> None:
+    """jsonutils.loads raises ValueError; the deserializer answers MalformedRequestBody."""
+    answer = api.post(attachments_path(server_id), data=body, version="2.89",
+                      headers={"Content-Type": "application/json"})
+    assert_fault(answer, 400, "badRequest", "Malformed request body")
+
+
+@pytest.mark.parametrize("field", ["min_count", "max_count"])
+def test_a_count_string_of_thousands_of_digits_is_400(api: Api, field: str) -> None:
+    body = {"server": {"name": "many", "flavorRef": "1",
+                       "imageRef": "70a599e0-31e7-49b7-b260-868f441e862b", field: DIGITS}}
+    answer = api.post("/compute/v2.1/servers", json=body)
+    assert answer.status_code == 400
+    assert answer.get_json()["badRequest"]["message"] == f"{field} must be an integer"
+
+
+def test_a_cinder_size_string_of_thousands_of_digits_is_400(api: Api) -> None:
+    project = next(iter(api.cloud.state.find_user("demo").roles))
+    answer = api.post(f"/volume/v3/{project}/volumes", json={"volume": {"size": DIGITS}})
+    assert answer.status_code == 400
+    assert "badRequest" in answer.get_json()
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "utf-8-sig"])
+def test_a_body_not_in_plain_utf8_is_a_malformed_body(api: Api, server_id: str,
+                                                      encoding: str) -> None:
+    """Nova's JSONDeserializer decodes with oslo's jsonutils.loads, UTF-8 only: a UTF-16 or
+    UTF-32 body, or one that starts with a byte-order mark, is 400 and attaches nothing."""
+    body = '{"volumeAttachment": {"volumeId": "7c1d3e5f-8a2b-4c6d-9e0f-1a2b3c4d5e01"}}'
+    answer = api.post(attachments_path(server_id), data=body.encode(encoding), version="2.89",
+                      headers={"Content-Type": "application/json"})
+    assert_fault(answer, 400, "badRequest", "Malformed request body")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_cinder_reads_bodies_as_utf8_only(api: Api, encoding: str) -> None:
+    project = next(iter(api.cloud.state.find_user("demo").roles))
+    body = '{"volume": {"size": 1}}'.encode(encoding)
+    answer = api.post(f"/volume/v3/{project}/volumes", data=body,
+                      headers={"Content-Type": "application/json"})
+    assert_fault(answer, 400, "badRequest", "Malformed request body")
+
+
+def test_keystone_reads_a_utf16_body_as_flask_does(api: Api) -> None:
+    """Keystone's json_body_before_request uses flask's request.get_json, which reads
+    UTF-16 and UTF-32 as well (json.loads detects the encoding of bytes)."""
+    body = ('{"auth": {"identity": {"methods": ["password"], "password": {"user": {'
+            '"name": "demo", "domain": {"name": "Default"}, "password": "demo"}}},'
+            '"scope": {"project": {"name": "demo", "domain": {"name": "Default"}}}}}')
+    answer = api.post("/identity/v3/auth/tokens", data=body.encode("utf-16"), user=None,
+                      headers={"Content-Type": "application/json"}, state_may_change=True)
+    assert answer.status_code == 201
+
+
+@pytest.mark.parametrize(("path", "raw"), [
+    ("/_fakenova/faults", b"[" * 100000),
+    ("/_fakenova/seed", b"[" * 100000),
+    ("/_fakenova/faults", b'{"status": 409, "probability": NaN}'),
+    ("/_fakenova/faults", b'{"status": 409, "times": ' + DIGITS.encode() + b"}"),
+    ("/_fakenova/clock", b'{"advance": Infinity}'),
+])
+def test_the_control_api_refuses_what_json_cannot_say(api: Api, path: str, raw: bytes) -> None:
+    before = api.cloud.state.snapshot()
+    answer = api.client.post(path, data=raw, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.get_json() == {"error": {"code": 400, "message": "Expected a JSON object"}}
+    assert api.cloud.state.snapshot() == before and api.cloud.faults.rules() == []
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ({"status": 409, "min_version": "2." + "1" * 5000},
+     "Invalid fault rule field min_version: not a version"),
+    ({"status": 409, "probability": float("nan")},
+     "Invalid fault rule field probability: NaN is not a number"),
+])
+def test_fault_rules_python_cannot_compare_are_refused(api: Api, rule: dict[str, object],
+                                                      message: str) -> None:
+    with pytest.raises(BadRequest) as refused:
+        api.cloud.faults.add(rule)
+    assert refused.value.message == message
+    assert api.cloud.faults.rules() == []
+
+
+def test_a_manual_clock_advances_by_finite_seconds_only() -> None:
+    cloud = Cloud(clock="manual")
+    with pytest.raises(ValueError, match="finite"):
+        cloud.advance(float("nan"))
+    assert cloud.advance(1) == 1

@@ -507,12 +507,30 @@ def test_every_preset_is_in_the_table_above() -> None:
     assert covered | {"stuck"} == set(PRESETS)
 
 
+def test_device_in_use_names_the_device_the_host_would_pick_when_none_was_asked(
+        world: World) -> None:
+    """DevicePathInUse names the path the driver tried: with no device in the request, the
+    one the compute host picks for the next disk."""
+    with world.cloud.faults.preset("device_in_use_409"):
+        refused = ATTACH.send(world)
+    assert refused.status_code == 409
+    message = refused.get_json()["conflictingRequest"]["message"]
+    attached = ATTACH.send(world)
+    assert attached.status_code == 200
+    device = attached.get_json()["volumeAttachment"]["device"]
+    assert message == f"The supplied device path ({device}) is in use."
+
+
 @pytest.mark.parametrize("clock", ["immediate", "manual"])
 @pytest.mark.parametrize(("stuck", "operation", "status", "attached"), [
     ("attaching", "attach", "attaching", True),
-    ("error", "attach", "error", False),  # the compute host failed: Nova drops its BDM
+    # the host failed: ComputeManager.attach_volume deletes the Cinder attachment and
+    # destroys the BDM; a failed detach is rolled back (DriverVolumeBlockDevice.driver_detach)
+    ("error", "attach", "available", False),
+    ("volume_error", "attach", "error", False),
     ("detaching", "detach", "detaching", True),
-    ("error", "detach", "error", True),
+    ("error", "detach", "in-use", True),
+    ("volume_error", "detach", "error", True),
 ])
 def test_stuck_holds_a_volume_in_its_state(clock: str, stuck: str, operation: str,
                                            status: str, attached: bool) -> None:
@@ -586,7 +604,7 @@ def test_removing_a_stuck_rule_frees_its_volume() -> None:
     ({"preset": "stuck"}, "Preset stuck: stuck() missing 1 required positional argument: "
                           "'volume'"),
     ({"preset": "stuck", "volume": "v", "state": "frozen"},
-     "stuck takes state attaching, detaching or error"),
+     "stuck takes state attaching, detaching, error or volume_error"),
     ({"preset": "flaky", "operation": "reboot"}, "Unknown operation 'reboot'; choose one of "
                                                  "['attach', 'detach', 'list', 'show', "
                                                  "'update']"),

@@ -3,7 +3,6 @@ after routing (microversion, Content-Type, JSON body, the project id in the URL)
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Flask, Request, abort, request
@@ -12,6 +11,7 @@ from werkzeug.routing import BaseConverter
 from ..errors import BadRequest, UnsupportedMediaType
 from ..microversion import MAX_VERSION, MIN_VERSION, compute_version
 from . import flavors, servers, volume_attachments
+from .bodies import parse_json
 from .exchange import Exchange, context, exchange
 from .faults import json_response
 
@@ -137,9 +137,4 @@ def _check_content_type(req: Request) -> None:
 
 
 def _parse_body(raw: bytes) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError) as error:
-        raise BadRequest("Malformed request body") from error
+    return parse_json(raw) if raw else None

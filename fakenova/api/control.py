@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import Any
 
@@ -19,8 +20,16 @@ _JOURNAL_FILTERS = ("method", "path", "service", "project")
 _TRUE = ("1", "true", "yes", "on")
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _json_object() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    """The body as a JSON object; NaN and Infinity (which Python's json reads) are refused."""
+    try:
+        body = json.loads(request.get_data(), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        body = None
     if not isinstance(body, dict):
         raise BadRequest("Expected a JSON object")
     return body

@@ -17,6 +17,7 @@ from flask import request
 from ..domain.flavors import Flavor, flavor_for
 from ..domain.model import Context, Server
 from ..errors import BadRequest
+from ..integers import require_int
 from ..microversion import APIVersion, v
 from .exchange import context
 
@@ -55,10 +56,17 @@ def resource_links(collection: str, ident: str) -> list[dict[str, str]]:
 # -- paging -------------------------------------------------------------------------------
 
 
+def _limit(query: Mapping[str, list[str]]) -> int:
+    """common.get_limit_and_marker: the limit asked for, at most MAX_LIMIT."""
+    if "limit" not in query:
+        return MAX_LIMIT
+    return min(require_int(query["limit"][-1], "limit"), MAX_LIMIT)
+
+
 def next_links(collection: str, items: list[Any], query: Mapping[str, list[str]],
                last_id: str) -> list[dict[str, str]]:
     """A ``next`` link when the page is full (common.ViewBuilder._get_collection_links)."""
-    limit = min(int(query["limit"][-1]) if "limit" in query else MAX_LIMIT, MAX_LIMIT)
+    limit = _limit(query)
     if not limit or limit != len(items):
         return []
     params = {key: values[-1] for key, values in sorted(query.items())}
@@ -76,7 +84,7 @@ def page(items: list[Any], query: Mapping[str, list[str]], ident: Callable[[Any]
         if index is None:
             raise BadRequest(f"marker [{marker}] not found")
         items = items[index + 1:]
-    limit = min(int(query["limit"][-1]) if "limit" in query else MAX_LIMIT, MAX_LIMIT)
+    limit = _limit(query)
     return items[:limit]
 
 

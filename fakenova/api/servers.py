@@ -15,6 +15,7 @@ from ..domain import servers
 from ..domain.model import Server
 from ..domain.servers import BlockDeviceRequest
 from ..errors import BadRequest, NotFound
+from ..integers import require_int
 from ..microversion import v
 from ..validation import is_uuid_like
 from .compute_schemas import (
@@ -153,7 +154,8 @@ def _block_device(item: dict[str, Any], image_given: bool) -> BlockDeviceRequest
         raise BadRequest(invalid + "Missing device UUID.")
     boot_index = item.get("boot_index")
     if source == "image" and destination == "local" and not (
-            image_given and int(boot_index if boot_index is not None else -1) == 0):
+            image_given and boot_index is not None
+            and require_int(boot_index, "boot_index") == 0):
         raise BadRequest(invalid + "Mapping image to local is not supported.")
     if item.get("volume_type") and (destination == "local" or source == "volume"):
         raise BadRequest(invalid + ("Specifying a volume_type with destination_type=local is "
@@ -163,10 +165,11 @@ def _block_device(item: dict[str, Any], image_given: bool) -> BlockDeviceRequest
     if source is None:  # from_api has stored the uuid under "None_id" by now
         raise BadRequest(invalid + "Following fields are invalid: None_id")
     return BlockDeviceRequest(
-        boot_index=int(boot_index) if boot_index is not None else None,
+        boot_index=require_int(boot_index, "boot_index") if boot_index is not None else None,
         source_type=source, uuid=uuid,
         destination_type=destination or ("volume" if source == "volume" else "local"),
-        volume_size=int(item["volume_size"]) if item.get("volume_size") else None,
+        volume_size=(require_int(item["volume_size"], "volume_size") if item.get("volume_size")
+                     else None),
         delete_on_termination=bool_from_string(item.get("delete_on_termination", False)),
         device_name=item.get("device_name"), tag=item.get("tag"))
 
@@ -180,7 +183,8 @@ def _legacy_block_device(item: dict[str, Any]) -> BlockDeviceRequest | None:
         boot_index=0 if device in ("vda", "sda", "xvda", "hda") else None,
         source_type="volume" if item.get("volume_id") else "snapshot",
         destination_type="volume", uuid=item.get("volume_id") or item.get("snapshot_id"),
-        volume_size=int(item["volume_size"]) if item.get("volume_size") else None,
+        volume_size=(require_int(item["volume_size"], "volume_size") if item.get("volume_size")
+                     else None),
         delete_on_termination=bool_from_string(item.get("delete_on_termination", False)),
         device_name=item.get("device_name"))
 
@@ -210,8 +214,8 @@ def create() -> Response:
     """Create a server: 202 with its id, links and admin password; it builds on the clock."""
     validate_body("servers.create.json", exchange().json_body)
     body: dict[str, Any] = exchange().json_body["server"]
-    min_count = int(body.get("min_count", 1))
-    if min_count > int(body.get("max_count", min_count)):
+    min_count = require_int(body.get("min_count", 1), "min_count")
+    if min_count > require_int(body.get("max_count", min_count), "max_count"):
         raise BadRequest("min_count must be <= max_count")
     block_devices = _block_devices(body)
     if not body.get("imageRef") and not block_devices:

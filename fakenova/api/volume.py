@@ -23,9 +23,11 @@ from werkzeug.routing import BaseConverter
 from ..domain import volumes
 from ..domain.model import Context, Volume, VolumeAttachment
 from ..errors import BadRequest, NotAcceptable, NotFound, UnsupportedMediaType
-from ..microversion import APIVersion, v
+from ..integers import require_int
+from ..microversion import APIVersion, parse_version, v
 from ..resources import schemas_dir
 from ..validation import is_uuid_like
+from .bodies import parse_json
 from .exchange import Exchange, cloud, context, exchange
 from .faults import json_response
 
@@ -106,7 +108,7 @@ def negotiate_version(header: str | None, ex: Exchange) -> APIVersion:
     if not _VERSION_RE.match(text):
         raise BadRequest(f"API Version String {text} is of invalid format. Must be of format "
                          "MajorNum.MinorNum.")
-    version = APIVersion.parse(text)
+    version = parse_version(text)
     ex.volume_version = version  # the 406 still names the version asked for
     if not MIN_VERSION <= version <= MAX_VERSION:
         raise NotAcceptable(f"Version {version} is not supported by the API. Minimum is "
@@ -120,10 +122,7 @@ def _json_body(raw: bytes, req: Request) -> Any:
         return _NO_BODY
     if req.mimetype not in _JSON_TYPES:
         raise UnsupportedMediaType("Unsupported Content-Type")
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError) as error:
-        raise BadRequest("Malformed request body") from error
+    return parse_json(raw)
 
 
 def prepare(ex: Exchange, req: Request) -> None:
@@ -447,7 +446,7 @@ def create() -> Response:
     if volume.get("source_volid") is not None:
         source = volumes.get_volume(cloud().state, ctx, volume["source_volid"])
         size = size or source.size
-        if int(size) < source.size:
+        if require_int(size, "size") < source.size:
             raise BadRequest(f"Invalid input received: Volume size '{size}'GB cannot be smaller "
                              f"than original volume size  {source.size}GB. They must be >= "
                              "original volume size.")
@@ -460,7 +459,7 @@ def create() -> Response:
         raise BadRequest("Invalid input received: Volume size 'None' must be an integer and "
                          "greater than 0")
     created = volumes.create_volume(
-        cloud().state, ctx, int(size),
+        cloud().state, ctx, require_int(size, "size"),
         name=volume.get("name", volume.get("display_name")),
         description=volume.get("description", volume.get("display_description")),
         volume_type=volume.get("volume_type"),

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 
 from ..domain import attachments
 from ..domain.model import BlockDeviceMapping
+from ..integers import require_int
 from ..microversion import APIVersion, v
 from .exchange import Exchange, exchange
 from .faults import json_response
@@ -57,8 +58,9 @@ def index(server_id: str) -> Response:
     ex, version = _call()
     query = ex.cloud.validators.validate_query("volume_attachments.list", version,
                                                request.args.to_dict(flat=False))
-    limit = int(query["limit"][-1]) if "limit" in query else None
-    offset = int(query["offset"][-1]) if "offset" in query else 0
+    # common.limited reads them with utils.validate_integer
+    limit = require_int(query["limit"][-1], "limit") if "limit" in query else None
+    offset = require_int(query["offset"][-1], "offset") if "offset" in query else 0
     bdms = attachments.list_attachments(ex.cloud.state, ex.caller, server_id, version,
                                         limit=limit, offset=offset)
     return json_response({"volumeAttachments": [render_attachment(b, version) for b in bdms]})

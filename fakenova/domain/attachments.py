@@ -237,8 +237,17 @@ def _attach_on_host(state: State, server: Server, volume: Volume, tag: str | Non
     def complete() -> None:
         if attachment not in volume.attachments or attachment.status != "attaching":
             return
-        if state.stuck_volumes.get(volume.id) == "error":
-            # the compute host failed: Nova drops its BDM, the volume is left in error
+        failure = state.stuck_volumes.get(volume.id)
+        if failure == "error":
+            # the host failed (ComputeManager.attach_volume): the Cinder attachment is deleted
+            # and the BDM destroyed, so the volume is as it was before the attach
+            volume.attachments.remove(attachment)
+            if bdm in server.bdms:
+                server.bdms.remove(bdm)
+            settle_volume_status(volume)
+            return
+        if failure == "volume_error":
+            # a broken backend: the BDM goes, the volume stays in error
             attachment.status, volume.status = "error_attaching", "error"
             if bdm in server.bdms:
                 server.bdms.remove(bdm)
@@ -283,6 +292,11 @@ def detach(state: State, ctx: Context, server_id: str, volume_id: str,
         if bdm not in server.bdms:
             return
         if stuck == "error":
+            # the host failed (DriverVolumeBlockDevice.driver_detach): roll_detaching puts
+            # the volume back in use, still attached
+            settle_volume_status(volume)
+            return
+        if stuck == "volume_error":
             volume.status = "error"
             for attachment in volume.attachments:
                 if attachment.server_id == server.id:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import math
 import time
 from collections.abc import Callable
 from typing import Literal
@@ -41,6 +42,8 @@ class Clock:
     def advance(self, seconds: float) -> float:
         if self.mode != "manual":
             raise ValueError(f"the clock is {self.mode}; only a manual clock can be advanced")
+        if not math.isfinite(seconds):
+            raise ValueError("the clock advances by a finite number of seconds")
         if seconds < 0:
             raise ValueError("the clock cannot go backwards")
         self._manual_time += seconds

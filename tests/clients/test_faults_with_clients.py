@@ -437,9 +437,11 @@ def test_a_409_preset_is_a_conflict_with_upstreams_message(
 
 @pytest.mark.parametrize(("state", "operation", "error", "status"), [
     ("attaching", "attach", sdk_exc.ResourceTimeout, "attaching"),
-    ("error", "attach", sdk_exc.ResourceFailure, "error"),
+    ("error", "attach", sdk_exc.ResourceTimeout, "available"),
+    ("volume_error", "attach", sdk_exc.ResourceFailure, "error"),
     ("detaching", "detach", sdk_exc.ResourceTimeout, "detaching"),
-    ("error", "detach", sdk_exc.ResourceFailure, "error"),
+    ("error", "detach", sdk_exc.ResourceTimeout, "in-use"),
+    ("volume_error", "detach", sdk_exc.ResourceFailure, "error"),
 ])
 def test_stuck_a_client_waiting_for_the_volume_gives_up(scene: Scene, state: str,
                                                         operation: str,
