@@ -3,30 +3,22 @@ snapshots, and the request validators."""
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import fixtures, scenarios
-from .domain.attachments import settle_volume_status
 from .domain.clock import Clock, ClockMode
+from .domain.devices import next_device_name
 from .domain.identity import DEFAULT_TOKEN_TTL, checked_ttl, seed_default_accounts
-from .domain.state import State, next_device_name
+from .domain.projects import forget_project
+from .domain.store import State
+from .domain.undo import Tables
 from .errors import NotFound
 from .faults import FaultRegistry
 from .journal import DEFAULT_CAP, Journal
 from .validation import Validators, default_validators
-
-
-@dataclass
-class _Snapshot:
-    projects: dict[str, Any]
-    users: dict[str, Any]
-    servers: dict[str, Any]
-    volumes: dict[str, Any]
 
 
 class Cloud:
@@ -47,7 +39,7 @@ class Cloud:
         self.journal = Journal(self.state.lock, self.scenario.journal_cap or journal_cap)
         self.validators: Validators = default_validators()
         self.sleep: Callable[[float], None] = time.sleep
-        self._snapshots: dict[str, _Snapshot] = {}
+        self._snapshots: dict[str, Tables] = {}
         self.reset()
         for name in self.scenario.snapshots:
             self.snapshot(name)
@@ -95,33 +87,7 @@ class Cloud:
         """Forget a project with its users, tokens, servers, volumes, journal entries and
         the fault rules scoped to it; what other projects attached to it is detached."""
         with self.state.transaction() as state:
-            doomed_servers = {s.id for s in state.servers.values() if s.project_id == project_id}
-            doomed_volumes = {v.id for v in state.volumes.values() if v.project_id == project_id}
-            if doomed_volumes:
-                for server in state.servers.values():
-                    if any(b.volume_id in doomed_volumes for b in server.bdms):
-                        state.touch(server)
-                        server.bdms = [b for b in server.bdms
-                                       if b.volume_id not in doomed_volumes]
-            if doomed_servers:
-                for volume in state.volumes.values():
-                    kept = [a for a in volume.attachments if a.server_id not in doomed_servers]
-                    if len(kept) != len(volume.attachments):
-                        state.touch(volume)
-                        volume.attachments = kept
-                        settle_volume_status(volume)
-            for server_id in doomed_servers:
-                state.touch(state.servers.pop(server_id))
-            for volume_id in doomed_volumes:
-                state.touch(state.volumes.pop(volume_id))
-            for user in [u for u in state.users.values() if project_id in u.roles]:
-                state.touch(user)
-                user.roles.pop(project_id, None)
-                if not user.roles:
-                    del state.users[user.id]
-            state.tokens = {k: t for k, t in state.tokens.items()
-                            if t.context.project_id != project_id}
-            state.touch(state.projects.pop(project_id, None))
+            forget_project(state, project_id)
             self.journal.clear(project=project_id)
             for rule in self.faults.rules():
                 if rule.project == project_id:
@@ -130,8 +96,7 @@ class Cloud:
     def snapshot(self, name: str) -> None:
         """Remember the state (not tokens, faults or the journal) under ``name``."""
         with self.state.transaction() as state:
-            self._snapshots[name] = _Snapshot(*copy.deepcopy(
-                (state.projects, state.users, state.servers, state.volumes)))
+            self._snapshots[name] = state.copy_tables()
 
     def restore(self, name: str) -> None:
         """Go back to a snapshot; transitions still in flight are dropped."""
@@ -139,12 +104,7 @@ class Cloud:
             saved = self._snapshots.get(name)
             if saved is None:
                 raise NotFound(f"Snapshot {name} could not be found.")
-            state = self.state
-            state.clock.clear()
-            state.touch_everything()  # what reset must restore: all that was there before
-            state.projects, state.users, state.servers, state.volumes = copy.deepcopy(
-                (saved.projects, saved.users, saved.servers, saved.volumes))
-            state.touch_everything()  # and all that is there now
+            self.state.restore_tables(saved)
 
     def snapshots(self) -> list[str]:
         with self.state.lock:

@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .domain.state import State
+from .domain.store import State
 from .errors import FakenovaError
 from .resources import fixtures_dir, schemas_dir
 

@@ -18,7 +18,7 @@ from werkzeug.test import TestResponse
 from fakenova import Cloud
 from fakenova.consistency import check
 from fakenova.domain.model import VolumeAttachment
-from fakenova.domain.state import State
+from fakenova.domain.store import State
 
 from .conftest import Api, attachments_path
 

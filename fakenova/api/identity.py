@@ -10,8 +10,8 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..domain.identity import PasswordAuth, inspect_token, issue_token, revoke_token
+from ..domain.ids import stable_id
 from ..domain.model import Project, Token, User
-from ..domain.state import stable_id
 from ..errors import BadRequest
 from ..validation import validate_token_request
 from .exchange import cloud, exchange

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from ..errors import BadRequest, Conflict, NotFound
 from ..microversion import APIVersion, v
+from .devices import next_device_name
+from .guards import check_instance_lock, check_instance_state, invalid_state
 from .model import (
     ATTACH_VM_STATES,
     SHELVED_VM_STATES,
@@ -22,9 +24,9 @@ from .model import (
     now_iso,
 )
 from .policy import authorize
-from .state import State, locked, next_device_name
+from .store import State, locked
 
-MAX_LIMIT = 1000
+MAX_LIMIT = 1000  # CONF.api.max_limit
 _TRUE_STRINGS = frozenset({"1", "t", "true", "on", "y", "yes"})
 
 
@@ -43,29 +45,7 @@ def _cinder_request_id() -> str:
 def _check_shelved_microversion(server: Server, server_ref: str, action: str,
                                 version: APIVersion) -> None:
     if server.vm_state in SHELVED_VM_STATES and version < v("2.20"):
-        raise Conflict(
-            f"Cannot '{action}' instance {server_ref} while it is in vm_state {server.vm_state}"
-        )
-
-
-def _check_lock(ctx: Context, server: Server) -> None:
-    if server.locked and not ctx.is_admin:
-        raise Conflict(f"Instance {server.id} is locked")
-
-
-def _check_state(server: Server, server_ref: str, action: str,
-                 vm_states: frozenset[str]) -> None:
-    if server.vm_state not in vm_states:
-        raise Conflict(
-            f"Cannot '{action}' instance {server_ref} while it is in vm_state {server.vm_state}"
-        )
-    if server.task_state is not None:
-        raise Conflict(
-            f"Cannot '{action}' instance {server_ref} while it is in task_state "
-            f"{server.task_state}"
-        )
-    if not server.launched_at:
-        raise Conflict(f"Instance {server_ref} is in an invalid state for '{action}'")
+        raise invalid_state(server_ref, action, "vm_state", server.vm_state)
 
 
 def _volume_or_404(state: State, ctx: Context, volume_id: str) -> Volume:
@@ -141,7 +121,7 @@ def list_attachments(state: State, ctx: Context, server_id: str, version: APIVer
                      limit: int | None = None, offset: int = 0) -> list[BlockDeviceMapping]:
     """The server's volume BDMs; the page is cut from all its BDMs before filtering."""
     server = state.visible_server(ctx, server_id)
-    authorize(ctx, "index", server.project_id)
+    authorize(ctx, "os_compute_api:os-volumes-attachments:index", server.project_id)
     page = server.bdms[offset:offset + min(MAX_LIMIT, limit or MAX_LIMIT)]
     return [b for b in page if b.volume_id and (version < v("2.89") or b.attachment_id)]
 
@@ -150,7 +130,7 @@ def list_attachments(state: State, ctx: Context, server_id: str, version: APIVer
 def show_attachment(state: State, ctx: Context, server_id: str, volume_id: str,
                     version: APIVersion) -> BlockDeviceMapping:
     server = state.visible_server(ctx, server_id)
-    authorize(ctx, "show", server.project_id)
+    authorize(ctx, "os_compute_api:os-volumes-attachments:show", server.project_id)
     bdm = server.volume_bdm(volume_id)
     if bdm is None or (version >= v("2.89") and not bdm.attachment_id):
         raise NotFound(f"Instance {server_id} is not attached to volume {volume_id}")
@@ -166,11 +146,12 @@ def attach(state: State, ctx: Context, server_id: str, volume_id: str, version: 
            ) -> BlockDeviceMapping | None:
     """Attach a volume; None when a 2.101+ request failed after its 202 (nothing changed)."""
     server = state.visible_server(ctx, server_id)
-    authorize(ctx, "create", server.project_id)
+    authorize(ctx, "os_compute_api:os-volumes-attachments:create", server.project_id)
     state.touch(server)
     _check_shelved_microversion(server, server_id, "attach_volume", version)
-    _check_lock(ctx, server)
-    _check_state(server, server_id, "attach_volume", ATTACH_VM_STATES)
+    check_instance_lock(ctx, server)
+    check_instance_state(server, "attach_volume", ATTACH_VM_STATES, server_ref=server_id,
+                         must_have_launched=True)
     volume = _volume_or_404(state, ctx, volume_id)
     if not volume.multiattach:
         holders = _holders(state, volume)
@@ -267,7 +248,7 @@ def _attach_on_host(state: State, server: Server, volume: Volume, tag: str | Non
 def detach(state: State, ctx: Context, server_id: str, volume_id: str,
            version: APIVersion) -> None:
     server = state.visible_server(ctx, server_id)
-    authorize(ctx, "delete", server.project_id)
+    authorize(ctx, "os_compute_api:os-volumes-attachments:delete", server.project_id)
     state.touch(server)
     _check_shelved_microversion(server, server_id, "detach_volume", version)
     volume = _volume_or_404(state, ctx, volume_id)
@@ -276,8 +257,9 @@ def detach(state: State, ctx: Context, server_id: str, volume_id: str,
         raise NotFound(f"Instance {server_id} is not attached to volume {volume_id}")
     if bdm.is_root:
         raise BadRequest("Cannot detach a root device volume")
-    _check_lock(ctx, server)
-    _check_state(server, server_id, "detach_volume", ATTACH_VM_STATES)
+    check_instance_lock(ctx, server)
+    check_instance_state(server, "detach_volume", ATTACH_VM_STATES, server_ref=server_id,
+                         must_have_launched=True)
 
     if server.vm_state == "shelved_offloaded":
         _remove_attachment(state, server, bdm, volume)
@@ -319,7 +301,9 @@ def update(state: State, ctx: Context, server_id: str, volume_id: str,
     state.touch(server)
     new_volume_id = str(changes["volumeId"])
     is_swap = version < v("2.85") or new_volume_id != volume_id
-    authorize(ctx, "swap" if is_swap else "update", server.project_id)
+    rule = ("os_compute_api:os-volumes-attachments:swap" if is_swap
+            else "os_compute_api:os-volumes-attachments:update")
+    authorize(ctx, rule, server.project_id)
     if version >= v("2.85"):
         _update_bdm(server, volume_id, changes)
     if is_swap:
@@ -349,8 +333,8 @@ def _swap(state: State, ctx: Context, server: Server, old_volume_id: str,
     if new is None:
         raise BadRequest(f"Volume {new_volume_id} could not be found.")
     state.touch(new)
-    _check_lock(ctx, server)
-    _check_state(server, server.id, "swap_volume", SWAP_VM_STATES)
+    check_instance_lock(ctx, server)
+    check_instance_state(server, "swap_volume", SWAP_VM_STATES, must_have_launched=True)
     old_attachment = old.attachment_for(server.id)
     if old_attachment is None:
         raise BadRequest("Invalid volume: Old volume is attached to a different instance.")

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
-from ..errors import Forbidden, NotFound, Unauthorized
+from ..errors import NotFound, Unauthorized
 from .model import Context, Project, Token, User, expand_roles
-from .state import State
+from .policy import authorize
+from .store import State
 
 DEFAULT_ACCOUNTS = (
     # user, password, project, roles
@@ -23,7 +24,6 @@ _AUTH_FAILED = "The request you have made requires authentication."
 _NO_SUBJECT = "No token in the request"
 _UNRECOGNIZED = "Could not recognize Fernet token"
 _INVALID = "Failed to validate token"  # expired, revoked, or its user or project is gone
-_FORBIDDEN = "You are not authorized to perform the requested action: identity:{}."
 
 TokenAction = Literal["validate_token", "check_token", "revoke_token"]
 
@@ -124,15 +124,6 @@ def _subject(state: State, token_id: str) -> Token:
     return token
 
 
-def _enforce(caller: Context, action: TokenAction, subject: Token | None) -> None:
-    """Keystone's token policies: an admin, a service (validate only), or the token's own
-    user. There is no system scope here, so the system reader of upstream's rule is left out."""
-    if ("admin" in caller.roles or (action == "validate_token" and "service" in caller.roles)
-            or (subject is not None and subject.context.user_id == caller.user_id)):
-        return
-    raise Forbidden(_FORBIDDEN.format(action))
-
-
 def inspect_token(state: State, caller_id: str | None, subject_id: str | None,
                   action: TokenAction) -> tuple[Token, User, Project]:
     """What ``GET``/``HEAD``/``DELETE /v3/auth/tokens`` may see of the subject token, in
@@ -141,7 +132,9 @@ def inspect_token(state: State, caller_id: str | None, subject_id: str | None,
     with state.lock:
         caller = validate_token(state, caller_id)
         subject = None if subject_id is None else _subject(state, subject_id)
-        _enforce(caller, action, subject)
+        # Keystone's token policies: an admin, a service (validate only), or the token's user
+        authorize(caller, f"identity:{action}",
+                  target_user_id=None if subject is None else subject.context.user_id)
         if subject is None:
             raise NotFound(_NO_SUBJECT)
         return (subject, state.users[subject.context.user_id],

@@ -1,4 +1,4 @@
-"""The records the fake cloud keeps. Plain dataclasses; the rules live on ``State``."""
+"""The records the fake cloud keeps. Plain dataclasses; the rules live in the operations."""
 
 from __future__ import annotations
 

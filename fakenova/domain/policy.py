@@ -1,31 +1,93 @@
-"""Nova's default policy rules (new defaults, as devstack runs them) for attachments."""
+"""Policy: every rule Nova, Cinder and Keystone check here (their default rules, as devstack
+runs them), and the one ``authorize`` that enforces them.
+
+Rule names are upstream's. An admin passes every rule; the table says who else does.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from ..errors import Forbidden
 from .model import Context
 
-PREFIX = "os_compute_api:os-volumes-attachments:"
 
-# rule suffix -> (role needed within the project, or None when only admin/service pass)
-_RULES: dict[str, str | None] = {
-    "index": "reader",
-    "show": "reader",
-    "create": "member",
-    "update": "member",
-    "delete": "member",
-    "swap": None,
+@dataclass(frozen=True)
+class Rule:
+    """Who passes a rule besides an admin."""
+
+    # a user with this role within the target's project (any project when there is no target)
+    role: str | None = None
+    # a user with the service role, in any project
+    service: bool = False
+    # the target's own user (Keystone's rules on a token: the token's user)
+    owner: bool = False
+
+
+_READER = Rule(role="reader")
+_MEMBER = Rule(role="member")
+_ADMIN = Rule()
+
+RULES: dict[str, Rule] = {
+    # Nova
+    "os_compute_api:servers:index": _READER,
+    "os_compute_api:servers:detail": _READER,
+    "os_compute_api:servers:index:get_all_tenants": _ADMIN,
+    "os_compute_api:servers:detail:get_all_tenants": _ADMIN,
+    "os_compute_api:servers:show": _READER,
+    "os_compute_api:servers:create": _MEMBER,
+    "os_compute_api:servers:delete": _MEMBER,
+    "os_compute_api:servers:start": _MEMBER,
+    "os_compute_api:servers:stop": _MEMBER,
+    "os_compute_api:servers:reboot": _MEMBER,
+    "os_compute_api:os-lock-server:lock": _MEMBER,
+    "os_compute_api:os-lock-server:unlock": _MEMBER,
+    "os_compute_api:os-shelve:shelve": _MEMBER,
+    "os_compute_api:os-shelve:shelve_offload": _ADMIN,
+    "os_compute_api:os-shelve:unshelve": _MEMBER,
+    "os_compute_api:os-volumes-attachments:index": _READER,
+    "os_compute_api:os-volumes-attachments:show": _READER,
+    "os_compute_api:os-volumes-attachments:create": _MEMBER,
+    "os_compute_api:os-volumes-attachments:update": _MEMBER,
+    "os_compute_api:os-volumes-attachments:delete": _MEMBER,
+    "os_compute_api:os-volumes-attachments:swap": Rule(service=True),
+    # Cinder
+    "volume:get": _READER,
+    "volume:get_all": _READER,
+    "volume:create": _MEMBER,
+    "volume:update": _MEMBER,
+    "volume:delete": _MEMBER,
+    # Keystone: there is no system scope here, so upstream's system reader is left out
+    "identity:validate_token": Rule(service=True, owner=True),
+    "identity:check_token": Rule(owner=True),
+    "identity:revoke_token": Rule(owner=True),
 }
 
+# How a refusal reads: oslo.policy's PolicyNotAuthorized, as Nova and Cinder answer it, and
+# Keystone's ForbiddenAction.
+_REFUSED = "Policy doesn't allow {rule} to be performed."
+_KEYSTONE_REFUSED = "You are not authorized to perform the requested action: {rule}."
 
-def authorize(ctx: Context, rule: str, target_project_id: str | None) -> None:
-    """Raise Forbidden unless ``ctx`` passes ``rule`` for a resource of that project."""
-    role = _RULES[rule]
+
+def allows(ctx: Context, rule: str, target_project_id: str | None = None,
+           target_user_id: str | None = None) -> bool:
+    """Whether ``ctx`` passes ``rule`` for a target of that project (None: no project to
+    match) owned by that user (None: no owner to match)."""
+    who = RULES[rule]
     if ctx.is_admin:
-        return
-    if role is None:
-        allowed = "service" in ctx.roles
-    else:
-        allowed = role in ctx.roles and ctx.project_id == target_project_id
-    if not allowed:
-        raise Forbidden(f"Policy doesn't allow {PREFIX}{rule} to be performed.")
+        return True
+    if who.service and "service" in ctx.roles:
+        return True
+    if (who.role is not None and who.role in ctx.roles
+            and (target_project_id is None or target_project_id == ctx.project_id)):
+        return True
+    return who.owner and target_user_id is not None and target_user_id == ctx.user_id
+
+
+def authorize(ctx: Context, rule: str, target_project_id: str | None = None,
+              target_user_id: str | None = None) -> None:
+    """Raise Forbidden, worded as the service that owns ``rule`` words it, unless ``ctx``
+    passes ``rule`` (see ``allows``)."""
+    if not allows(ctx, rule, target_project_id, target_user_id):
+        refused = _KEYSTONE_REFUSED if rule.startswith("identity:") else _REFUSED
+        raise Forbidden(refused.format(rule=rule))

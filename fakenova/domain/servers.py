@@ -7,9 +7,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..errors import BadRequest, Forbidden, NotFound
 from .attachments import settle_volume_status
+from .devices import next_device_name
 from .flavors import FLAVORS
+from .guards import check_instance_lock, check_instance_state
 from .model import (
     TASK_STATUS,
     VM_STATE_STATUS,
@@ -20,7 +22,8 @@ from .model import (
     VolumeAttachment,
     now_iso,
 )
-from .state import State, locked, next_device_name
+from .policy import authorize
+from .store import State, locked
 from .volumes import begin_create_volume
 
 _SOFT_REBOOT_STATES = frozenset({"active"})
@@ -33,18 +36,19 @@ _ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     "shelveOffload": (frozenset({"shelved"}), "shelving_offloading"),
     "unshelve": (frozenset({"shelved", "shelved_offloaded"}), "unshelving"),
 }
-_POLICY = "os_compute_api:servers:"
-# action -> upstream's policy rule, and whether only an admin passes it (shelve_offload)
-_ACTION_POLICIES: dict[str, tuple[str, bool]] = {
-    "stop": (f"{_POLICY}stop", False),
-    "start": (f"{_POLICY}start", False),
-    "reboot": (f"{_POLICY}reboot", False),
-    "lock": ("os_compute_api:os-lock-server:lock", False),
-    "unlock": ("os_compute_api:os-lock-server:unlock", False),
-    "shelve": ("os_compute_api:os-shelve:shelve", False),
-    "shelveOffload": ("os_compute_api:os-shelve:shelve_offload", True),
-    "unshelve": ("os_compute_api:os-shelve:unshelve", False),
+# action -> upstream's policy rule (who passes it is ``policy.RULES``' business)
+_ACTION_POLICIES: dict[str, str] = {
+    "stop": "os_compute_api:servers:stop",
+    "start": "os_compute_api:servers:start",
+    "reboot": "os_compute_api:servers:reboot",
+    "lock": "os_compute_api:os-lock-server:lock",
+    "unlock": "os_compute_api:os-lock-server:unlock",
+    "shelve": "os_compute_api:os-shelve:shelve",
+    "shelveOffload": "os_compute_api:os-shelve:shelve_offload",
+    "unshelve": "os_compute_api:os-shelve:unshelve",
 }
+
+
 @dataclass(frozen=True)
 class BlockDeviceRequest:
     """One entry of block_device_mapping_v2 in a server create request."""
@@ -57,19 +61,6 @@ class BlockDeviceRequest:
     delete_on_termination: bool = False
     device_name: str | None = None
     tag: str | None = None
-
-
-def _authorize(ctx: Context, rule: str, server: Server | None, role: str | None = "member",
-               ) -> None:
-    """``rule`` is the suffix of an os_compute_api:servers: rule, or a full rule name;
-    ``role`` None means only an admin passes."""
-    if ctx.is_admin:
-        return
-    if (role is not None and role in ctx.roles
-            and (server is None or server.project_id == ctx.project_id)):
-        return
-    name = rule if ":" in rule else f"{_POLICY}{rule}"
-    raise Forbidden(f"Policy doesn't allow {name} to be performed.")
 
 
 def states_for_statuses(statuses: Sequence[str]) -> tuple[set[str], set[str] | None]:
@@ -88,27 +79,13 @@ def states_for_statuses(statuses: Sequence[str]) -> tuple[set[str], set[str] | N
     return vm_states, None if any_task else task_states
 
 
-def _check_state(server: Server, action: str, vm_states: frozenset[str]) -> None:
-    if server.vm_state not in vm_states:
-        raise Conflict(f"Cannot '{action}' instance {server.id} while it is in vm_state "
-                       f"{server.vm_state}")
-    if server.task_state is not None:
-        raise Conflict(f"Cannot '{action}' instance {server.id} while it is in task_state "
-                       f"{server.task_state}")
-
-
-def _check_lock(ctx: Context, server: Server) -> None:
-    if server.locked and not ctx.is_admin:
-        raise Conflict(f"Instance {server.id} is locked")
-
-
 # -- reading -------------------------------------------------------------------------
 
 
 @locked
 def get_server(state: State, ctx: Context, server_id: str) -> Server:
     server = state.visible_server(ctx, server_id)
-    _authorize(ctx, "show", server, role="reader")
+    authorize(ctx, "os_compute_api:servers:show", server.project_id)
     return server
 
 
@@ -119,8 +96,8 @@ def list_servers(state: State, ctx: Context, all_projects: bool = False,
     """Servers the caller may see, oldest first; ``name`` is a regular-expression search and
     ``status`` one or more API statuses, matched as Nova matches them (ACTIVE takes in a
     rebooting server, REBOOT only that one). ``detail`` names the policy rule checked."""
-    rule = "detail" if detail else "index"
-    _authorize(ctx, rule, None, role="reader")
+    rule = "os_compute_api:servers:detail" if detail else "os_compute_api:servers:index"
+    authorize(ctx, rule)
     task_states: set[str] | None = None
     vm_states: set[str] | None = None
     if status is not None:
@@ -129,7 +106,7 @@ def list_servers(state: State, ctx: Context, all_projects: bool = False,
         if vm_states == {"deleted"} and not ctx.is_admin:
             raise Forbidden("Only administrators may list deleted instances")
     if all_projects:
-        _authorize(ctx, f"{_POLICY}{rule}:get_all_tenants", None, role=None)
+        authorize(ctx, f"{rule}:get_all_tenants")
     servers = [s for s in state.servers.values()
                if s.vm_state != "deleted" and (all_projects or s.project_id == ctx.project_id)]
     if name is not None:
@@ -153,7 +130,7 @@ def create_server(state: State, ctx: Context, name: str, image_ref: str | None,
                   metadata: dict[str, str] | None = None, description: str | None = None,
                   ) -> Server:
     """Create a server in BUILD; it goes ACTIVE after one clock step."""
-    _authorize(ctx, "create", None)
+    authorize(ctx, "os_compute_api:servers:create")
     if flavor_ref not in FLAVORS:
         raise BadRequest(f"Flavor {flavor_ref} could not be found.")
     root_request = next((b for b in block_devices if b.boot_index == 0), None)
@@ -253,8 +230,8 @@ def _touch_with_volumes(state: State, server: Server) -> None:
 def delete_server(state: State, ctx: Context, server_id: str) -> None:
     """Delete: volumes are freed, those marked delete_on_termination deleted."""
     server = state.visible_server(ctx, server_id)
-    _authorize(ctx, "delete", server)
-    _check_lock(ctx, server)
+    authorize(ctx, "os_compute_api:servers:delete", server.project_id)
+    check_instance_lock(ctx, server)
     _touch_with_volumes(state, server)
     server.task_state = "deleting"
 
@@ -291,20 +268,19 @@ def server_action(state: State, ctx: Context, server_id: str, action: str,
     if action not in _ACTION_POLICIES:
         raise NotFound("The resource could not be found.")
     _touch_with_volumes(state, server)
-    rule, admin_only = _ACTION_POLICIES[action]
-    _authorize(ctx, rule, server, role=None if admin_only else "member")
+    authorize(ctx, _ACTION_POLICIES[action], server.project_id)
     if action in ("lock", "unlock"):
         server.locked = action == "lock"
         return
-    _check_lock(ctx, server)
+    check_instance_lock(ctx, server)
     if action == "reboot":
         allowed = _HARD_REBOOT_STATES if reboot_type == "HARD" else _SOFT_REBOOT_STATES
-        _check_state(server, "reboot", allowed)
+        check_instance_state(server, "reboot", allowed)
         server.task_state = "rebooting_hard" if reboot_type == "HARD" else "rebooting"
         state.clock.schedule(lambda: _finish(server, "active", power_state=1))
         return
     vm_states, task_state = _ACTIONS[action]
-    _check_state(server, action, vm_states)
+    check_instance_state(server, action, vm_states)
     server.task_state = task_state
     if action == "stop":
         state.clock.schedule(lambda: _finish(server, "stopped", power_state=4))

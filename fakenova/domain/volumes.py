@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ..errors import BadRequest, Forbidden, NotFound
-from ..validation import is_uuid_like
+from ..errors import BadRequest, NotFound
+from .ids import is_uuid_like
 from .model import Context, Volume, now_iso
-from .state import State, locked
+from .policy import authorize
+from .store import State, locked
 
 MULTIATTACH_TYPE = "multiattach"
 # The volume types a devstack cloud has (name -> id), plus one with multiattach enabled.
@@ -16,14 +17,6 @@ VOLUME_TYPES = {
 }
 AVAILABILITY_ZONES = ("nova",)
 _DELETABLE = ("available", "error", "error_restoring", "error_extending", "error_managing")
-
-
-def _authorize(ctx: Context, action: str, volume: Volume | None, role: str = "member") -> None:
-    if ctx.is_admin:
-        return
-    if role in ctx.roles and (volume is None or volume.project_id == ctx.project_id):
-        return
-    raise Forbidden(f"Policy doesn't allow volume:{action} to be performed.")
 
 
 def _get(state: State, ctx: Context, volume_id: str) -> Volume:
@@ -46,14 +39,14 @@ def find_volume_type(ref: str) -> str:
 @locked
 def get_volume(state: State, ctx: Context, volume_id: str) -> Volume:
     volume = _get(state, ctx, volume_id)
-    _authorize(ctx, "get", volume, role="reader")
+    authorize(ctx, "volume:get", volume.project_id)
     return volume
 
 
 @locked
 def list_volumes(state: State, ctx: Context, all_projects: bool = False,
                  name: str | None = None, status: str | None = None) -> list[Volume]:
-    _authorize(ctx, "get_all", None, role="reader")
+    authorize(ctx, "volume:get_all")
     everyone = all_projects and ctx.is_admin
     return [v for v in state.volumes.values()
             if (everyone or v.project_id == ctx.project_id)
@@ -93,7 +86,7 @@ def create_volume(state: State, ctx: Context, size: int, name: str | None = None
                   metadata: dict[str, str] | None = None,
                   availability_zone: str | None = None) -> Volume:
     type_name = find_volume_type(volume_type) if volume_type else None
-    _authorize(ctx, "create", None)
+    authorize(ctx, "volume:create")
     if availability_zone is not None and availability_zone not in AVAILABILITY_ZONES:
         raise BadRequest(f"Availability zone '{availability_zone}' is invalid.")
     return begin_create_volume(state, ctx, size, name, description, multiattach, type_name,
@@ -105,7 +98,7 @@ def update_volume(state: State, ctx: Context, volume_id: str, name: str | None =
                   description: str | None = None,
                   metadata: dict[str, str] | None = None) -> Volume:
     volume = _get(state, ctx, volume_id)
-    _authorize(ctx, "update", volume)
+    authorize(ctx, "volume:update", volume.project_id)
     state.touch(volume)
     if volume.status == "maintenance":
         raise BadRequest("Invalid volume: The volume cannot be updated during maintenance.")
@@ -123,7 +116,7 @@ def update_volume(state: State, ctx: Context, volume_id: str, name: str | None =
 def delete_volume(state: State, ctx: Context, volume_id: str) -> None:
     """Refused while attached or in a transitional status; otherwise deleting, then gone."""
     volume = _get(state, ctx, volume_id)
-    _authorize(ctx, "delete", volume)
+    authorize(ctx, "volume:delete", volume.project_id)
     state.touch(volume)
     if (volume.status not in _DELETABLE or volume.attach_status == "attached"
             or volume.migration_status not in (None, "", "success", "error")):

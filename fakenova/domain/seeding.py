@@ -1,0 +1,213 @@
+"""Seeding: putting projects, users, servers, volumes and attachments straight into the
+state, as fixtures and tests describe them (no policy, no API checks, no transitions)."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from contextlib import AbstractContextManager
+from typing import Any
+
+from .devices import next_device_name
+from .ids import stable_id
+from .model import (
+    VM_STATE_STATUS,
+    BlockDeviceMapping,
+    Project,
+    Server,
+    User,
+    Volume,
+    VolumeAttachment,
+    now_iso,
+)
+from .undo import UndoLog
+
+_STATUS_VM_STATE = {status: vm_state for vm_state, status in VM_STATE_STATUS.items()}
+_POWER_STATES = {"building": 0, "stopped": 4, "shelved": 4, "shelved_offloaded": 4,
+                 "paused": 3, "suspended": 7, "error": 0}
+
+
+class Seeding(UndoLog):
+    """Base of ``State``: its ``add_*`` methods."""
+
+    # What ``State`` provides.
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Any]: ...
+
+    @abstractmethod
+    def new_id(self) -> str: ...
+
+    @abstractmethod
+    def find_project(self, ref: str) -> Project: ...
+
+    @abstractmethod
+    def find_server(self, ref: str) -> Server: ...
+
+    @abstractmethod
+    def find_volume(self, ref: str) -> Volume: ...
+
+    # -- identity -----------------------------------------------------------------------
+
+    def add_project(self, name: str, id: str | None = None, domain_id: str = "default") -> Project:
+        with self.lock:
+            project = Project(id=id or stable_id("project", name), name=name, domain_id=domain_id)
+            self.touch(self.projects.get(project.id))
+            self.projects[project.id] = project
+            return project
+
+    def add_user(
+        self,
+        name: str,
+        password: str,
+        roles: dict[str, list[str]] | None = None,
+        id: str | None = None,
+        domain_id: str = "default",
+    ) -> User:
+        """Add a user; ``roles`` maps a project (name or id) to the role names it holds there."""
+        with self.lock:
+            user = User(id=id or stable_id("user", name), name=name, password=password,
+                        domain_id=domain_id)
+            for project_ref, role_names in (roles or {}).items():
+                user.roles[self.find_project(project_ref).id] = set(role_names)
+            self.touch(self.users.get(user.id))
+            self.users[user.id] = user
+            return user
+
+    def _owner(self, project: str | None) -> tuple[str, str]:
+        """The project id and a user id of that project, for seeded resources."""
+        project_obj = self.find_project(project or "demo")
+        user = next(
+            (u for u in self.users.values() if project_obj.id in u.roles),
+            None,
+        )
+        return project_obj.id, user.id if user else stable_id("user", "seed")
+
+    # -- compute and volumes ------------------------------------------------------------
+
+    def add_server(
+        self,
+        name: str,
+        project: str | None = None,
+        id: str | None = None,
+        status: str = "ACTIVE",
+        task_state: str | None = None,
+        locked: bool = False,
+        launched: bool | None = None,
+        image: str | None = "cirros-0.6.3-x86_64-disk",
+        boot_volume: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> Server:
+        """Seed a server; ``status`` is an API status (``SHUTOFF``) or a vm_state (``stopped``).
+
+        With ``boot_volume`` (a volume name or id) the server boots from that volume, which is
+        attached as its root disk ``/dev/vda``.
+        """
+        with self.transaction():
+            vm_state = _STATUS_VM_STATE.get(status.upper(), status.lower())
+            project_id, user_id = self._owner(project)
+            server = Server(
+                id=id or self.new_id(),
+                name=name,
+                project_id=project_id,
+                user_id=user_id,
+                vm_state=vm_state,
+                task_state=task_state,
+                locked=locked,
+                image_ref="" if boot_volume else (image or ""),
+                metadata=dict(metadata or {}),
+            )
+            if launched if launched is not None else vm_state not in ("building", "error"):
+                server.launched_at = now_iso()
+            server.power_state = _POWER_STATES.get(vm_state, 1)
+            if vm_state == "shelved_offloaded":
+                server.host = None
+            if boot_volume:
+                volume = self.find_volume(boot_volume)
+                self._bind(server, volume, "/dev/vda", boot_index=0,
+                           delete_on_termination=False, legacy=False)
+            else:
+                server.bdms.append(
+                    BlockDeviceMapping(uuid=self.new_id(), server_id=server.id, volume_id=None,
+                                       device_name="/dev/vda", boot_index=0,
+                                       source_type="image", destination_type="local")
+                )
+            self.touch(self.servers.get(server.id))
+            self.servers[server.id] = server
+            return server
+
+    def add_volume(
+        self,
+        name: str | None = None,
+        project: str | None = None,
+        id: str | None = None,
+        size: int = 1,
+        status: str = "available",
+        multiattach: bool = False,
+        bootable: bool = False,
+        migration_status: str | None = None,
+    ) -> Volume:
+        with self.transaction():
+            project_id, user_id = self._owner(project)
+            volume = Volume(
+                id=id or self.new_id(),
+                name=name,
+                project_id=project_id,
+                user_id=user_id,
+                size=size,
+                status=status,
+                multiattach=multiattach,
+                bootable=bootable,
+                migration_status=migration_status,
+            )
+            self.touch(self.volumes.get(volume.id))
+            self.volumes[volume.id] = volume
+            return volume
+
+    def add_attachment(
+        self,
+        server: str,
+        volume: str,
+        device: str | None = None,
+        tag: str | None = None,
+        delete_on_termination: bool = False,
+        legacy: bool = False,
+    ) -> BlockDeviceMapping:
+        """Seed a completed attachment; ``legacy`` leaves out the Cinder attachment id.
+
+        Without ``device`` the next free libvirt name is given (none on a shelved_offloaded
+        server, as upstream).
+        """
+        with self.transaction():
+            server_obj = self.find_server(server)
+            volume_obj = self.find_volume(volume)
+            if device is None and server_obj.vm_state != "shelved_offloaded":
+                device = next_device_name(server_obj)
+            return self._bind(server_obj, volume_obj, device, boot_index=None,
+                              delete_on_termination=delete_on_termination, legacy=legacy, tag=tag)
+
+    def _bind(
+        self,
+        server: Server,
+        volume: Volume,
+        device: str | None,
+        *,
+        boot_index: int | None,
+        delete_on_termination: bool,
+        legacy: bool,
+        tag: str | None = None,
+    ) -> BlockDeviceMapping:
+        self.touch(server, volume)
+        attachment = VolumeAttachment(
+            id=self.new_id(), volume_id=volume.id, server_id=server.id, status="attached",
+            device=device, host_name=server.host if device else None, attached_at=now_iso(),
+        )
+        volume.attachments.append(attachment)
+        volume.status = "in-use"
+        if boot_index == 0:
+            volume.bootable = True
+        bdm = BlockDeviceMapping(
+            uuid=self.new_id(), server_id=server.id, volume_id=volume.id, device_name=device,
+            boot_index=boot_index, attachment_id=None if legacy else attachment.id, tag=tag,
+            delete_on_termination=delete_on_termination,
+        )
+        server.bdms.append(bdm)
+        return bdm
