@@ -15,7 +15,7 @@ from .domain.identity import DEFAULT_TOKEN_TTL, checked_ttl, seed_default_accoun
 from .domain.projects import forget_project
 from .domain.store import State
 from .domain.undo import Tables
-from .errors import NotFound
+from .errors import BadRequest, NotFound
 from .faults import FaultRegistry
 from .journal import DEFAULT_CAP, Journal
 from .validation import Validators, default_validators
@@ -94,7 +94,11 @@ class Cloud:
                     self.faults.remove(rule.id, missing_ok=True)
 
     def snapshot(self, name: str) -> None:
-        """Remember the state (not tokens, faults or the journal) under ``name``."""
+        """Remember the state (not tokens, faults or the journal) under ``name``, which
+        must be usable in a URL path segment (``/_fakenova/snapshots/{name}/restore``)."""
+        if "/" in name or not name.isprintable() or any(
+                "\ud800" <= char <= "\udfff" for char in name):
+            raise BadRequest(f"A snapshot name must be printable text without '/': {name!r}")
         with self.state.transaction() as state:
             self._snapshots[name] = state.copy_tables()
 

@@ -10,6 +10,7 @@ import functools
 import json
 import random
 import re
+import string
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -185,6 +186,22 @@ def _rule_validator() -> jsonschema.Draft4Validator:
     return jsonschema.Draft4Validator(schema)
 
 
+def _check_template(message: str) -> None:
+    """A message's placeholders are plain names (``{volume_id}``): no attribute, index,
+    conversion or format spec, which would fail (or run long) when the rule fires. Literal
+    braces are doubled, as in ``str.format``."""
+    try:
+        fields = list(string.Formatter().parse(message))
+    except ValueError as error:
+        raise BadRequest(f"Invalid fault rule field message: {error}") from None
+    for _, name, spec, conversion in fields:
+        if name is not None and (not name.isidentifier() or spec or conversion):
+            raise BadRequest("Invalid fault rule field message: a placeholder is a name in "
+                             f"braces, like {{volume_id}}, not {{{name}"
+                             f"{'!' + conversion if conversion else ''}"
+                             f"{':' + spec if spec else ''}}}")
+
+
 def check_rule(spec: Any) -> dict[str, Any]:
     """A rule as given by a user, checked; BadRequest says what is wrong."""
     error = next(iter(_rule_validator().iter_errors(spec)), None)
@@ -198,6 +215,8 @@ def check_rule(spec: Any) -> dict[str, Any]:
                          "drop or truncate")
     if ("stuck" in spec) != ("volume" in spec):
         raise BadRequest("Invalid fault rule: stuck and volume go together")
+    if "message" in spec:
+        _check_template(spec["message"])
     bounds = {}
     for key in ("min_version", "max_version"):
         if key in spec:

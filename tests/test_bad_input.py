@@ -261,3 +261,52 @@ def test_a_manual_clock_advances_by_finite_seconds_only() -> None:
     with pytest.raises(ValueError, match="finite"):
         cloud.advance(float("nan"))
     assert cloud.advance(1) == 1
+
+
+@pytest.mark.parametrize("password", ["\u00e9", "\ud800", "\U0001f600" * 40])
+def test_a_password_in_any_script_is_checked_not_a_500(api: Api, password: str) -> None:
+    """Keystone answers a wrong password 401, whatever characters it holds."""
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "demo", "domain": {"name": "Default"}, "password": password}}},
+        "scope": {"project": {"name": "demo", "domain": {"name": "Default"}}}}}
+    answer = api.post("/identity/v3/auth/tokens", json=body, user=None)
+    assert answer.status_code == 401
+    assert answer.get_json()["error"]["code"] == 401
+
+
+@pytest.mark.parametrize("message", [
+    "{0}", "{", "}", "{}", "{a.b}", "{volumeAttachment[x]}", "{server_id!z}",
+    "{server_id:d}", "{path:>99999999999999999999}",
+])
+def test_a_fault_message_that_is_no_template_is_refused(api: Api, message: str) -> None:
+    answer = api.client.post("/_fakenova/faults", json={"status": 400, "message": message})
+    assert answer.status_code == 400
+    assert answer.get_json()["error"]["message"].startswith(
+        "Invalid fault rule field message: ")
+    assert api.cloud.faults.rules() == []
+
+
+def test_a_fault_message_names_request_values_and_keeps_doubled_braces(
+        api: Api, server_id: str) -> None:
+    api.token("demo")
+    api.cloud.faults.add(status=409, message="{method} {server_id} {{literal}}")
+    answer = api.get(attachments_path(server_id), state_may_change=True)
+    assert_fault(answer, 409, "conflictingRequest", f"GET {server_id} {{literal}}")
+
+
+def test_a_glob_of_many_stars_matches_as_few_would(api: Api, server_id: str) -> None:
+    """Each star is tried once per path position: many of them on a path they do not match
+    answer as quickly as one (a backtracking regular expression would take minutes)."""
+    api.get(attachments_path(server_id))
+    stars = "/compute/v2.1/servers/" + "*x" * 30
+    answer = api.client.get(f"/_fakenova/requests?path={stars}")
+    assert answer.status_code == 200 and answer.get_json()["requests"] == []
+    matched = api.client.get("/_fakenova/requests?path=/servers/**/os-volume_*")
+    assert len(matched.get_json()["requests"]) == 1
+
+
+@pytest.mark.parametrize("name", ["a/b", "\ud800", "tab\there", ""])
+def test_a_snapshot_name_that_no_url_can_name_is_refused(api: Api, name: str) -> None:
+    answer = api.client.post("/_fakenova/snapshots", json={"name": name})
+    assert answer.status_code == 400
+    assert api.cloud.snapshots() == []

@@ -81,12 +81,19 @@ def _find_project(state: State, auth: PasswordAuth) -> Project | None:
                  and _domain_matches(p.domain_id, auth.project_domain)), None)
 
 
+def _utf8(text: str) -> bytes:
+    """compare_digest takes ASCII text only: any password compares as its UTF-8 bytes (a
+    lone surrogate from a JSON escape included)."""
+    return text.encode("utf-8", "surrogatepass")
+
+
 def issue_token(state: State, auth: PasswordAuth, ttl: float = DEFAULT_TOKEN_TTL,
                 ) -> tuple[Token, User, Project]:
     """A new random token for ``auth``, valid for ``ttl`` seconds."""
     with state.lock:
         user = _find_user(state, auth)
-        if user is None or not secrets.compare_digest(user.password, auth.password):
+        if user is None or not secrets.compare_digest(_utf8(user.password),
+                                                   _utf8(auth.password)):
             raise Unauthorized(_AUTH_FAILED)
         project = _find_project(state, auth)
         if project is None or project.id not in user.roles:
