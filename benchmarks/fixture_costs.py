@@ -37,8 +37,8 @@ from urllib.parse import urlsplit
 
 import fakenova
 from fakenova import create_app
-from fakenova.server import FakenovaServer
-from fakenova.testing import Fakenova, LocalBackend
+from fakenova.serving import FakenovaServer
+from fakenova.testing.handle import Fakenova, LocalBackend
 
 SIZES = (10, 1000, 10000)
 HTTP_FIXTURE_SIZE = 1000
@@ -131,7 +131,7 @@ def start_and_stop() -> tuple[float, float]:
 
 def import_cost() -> float:
     """The plugin's own import time, with pytest already imported (as in a pytest run)."""
-    code = ("import time, pytest; t = time.perf_counter(); import fakenova.pytest_plugin; "
+    code = ("import time, pytest; t = time.perf_counter(); import fakenova.testing.pytest_plugin; "
             "print(time.perf_counter() - t)")
     return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                 check=True).stdout)

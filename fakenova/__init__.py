@@ -10,9 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .app import create_app as create_app
-    from .cloud import Cloud as Cloud
-    from .errors import FakenovaError as FakenovaError
+    from fakenova.app import create_app as create_app
+    from fakenova.cloud import Cloud as Cloud
+    from fakenova.errors import FakenovaError as FakenovaError
 
 __version__ = "0.1.0"
 __all__ = ["Cloud", "FakenovaError", "__version__", "create_app"]

@@ -1,3 +1,3 @@
-from .cli import main
+from fakenova.cli import main
 
 raise SystemExit(main())

@@ -9,10 +9,10 @@ from typing import Any
 from flask import Flask, Request, Response
 from flask.sessions import NullSession, SessionInterface, SessionMixin
 
-from .cloud import Cloud
-from .domain.clock import ClockMode
-from .domain.identity import DEFAULT_TOKEN_TTL
-from .journal import DEFAULT_CAP
+from fakenova.cloud import Cloud
+from fakenova.domain.clock import ClockMode
+from fakenova.domain.identity import DEFAULT_TOKEN_TTL
+from fakenova.harness.journal import DEFAULT_CAP
 
 
 class _SyncFlask(Flask):
@@ -51,17 +51,15 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     Pass ``cloud`` to serve an existing one; it keeps its own settings (the clock, the
     token lifetime, ...).
     """
-    from .api import (
-        common,
-        compute,
-        control,
-        control_auth,
-        fault_injection,
-        faults,
-        identity,
-        openapi,
-        volume,
-    )
+    from fakenova.http import error_bodies as faults
+    from fakenova.http import injection as fault_injection
+    from fakenova.http import pipeline as common
+    from fakenova.http.compute import pipeline as compute
+    from fakenova.http.control import document as openapi
+    from fakenova.http.control import guard as control_auth
+    from fakenova.http.control import routes as control
+    from fakenova.http.identity import tokens as identity
+    from fakenova.http.volume import routes as volume
 
     app = _SyncFlask("fakenova", static_folder=None)
     app.session_interface = _NoSessions()

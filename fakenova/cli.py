@@ -11,14 +11,14 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
-from . import __version__, settings
-from .api.control_auth import HEADER, check_control_token, is_loopback
-from .app import create_app
-from .domain.clock import CLOCK_MODES
-from .domain.identity import DEFAULT_TOKEN_TTL
-from .fixtures import FixtureError
-from .journal import DEFAULT_CAP
-from .server import FakenovaServer, ServerError
+from fakenova import __version__, client_settings
+from fakenova.app import create_app
+from fakenova.domain.clock import CLOCK_MODES
+from fakenova.domain.identity import DEFAULT_TOKEN_TTL
+from fakenova.harness.fixture_files import FixtureError
+from fakenova.harness.journal import DEFAULT_CAP
+from fakenova.http.control.guard import HEADER, check_control_token, is_loopback
+from fakenova.serving import FakenovaServer, ServerError
 
 CONTROL_TOKEN_ENV = "FAKENOVA_CONTROL_TOKEN"
 _EXAMPLES = """\
@@ -71,9 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     for name, what in (("env", "the OS_* variables, as shell exports"),
                        ("clouds-yaml", "a clouds.yaml document naming the cloud 'fakenova'")):
         command = commands.add_parser(name, help=f"print {what} for a fakenova cloud")
-        command.add_argument("--url", default=settings.DEFAULT_URL,
-                             help=f"where fakenova serves (default: {settings.DEFAULT_URL})")
-        command.add_argument("--user", choices=sorted(settings.DEFAULT_ACCOUNTS),
+        command.add_argument("--url", default=client_settings.DEFAULT_URL,
+                             help=f"where fakenova serves (default: {client_settings.DEFAULT_URL})")
+        command.add_argument("--user", choices=sorted(client_settings.DEFAULT_ACCOUNTS),
                              default="demo", help="which default account (default: demo)")
     return parser
 
@@ -133,12 +133,12 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def print_settings(args: argparse.Namespace) -> int:
-    username, password = settings.DEFAULT_ACCOUNTS[args.user]
+    username, password = client_settings.DEFAULT_ACCOUNTS[args.user]
     if args.command == "env":
-        print(settings.shell_exports(settings.os_env(args.url, username, password, username)),
-              end="")
+        env = client_settings.os_env(args.url, username, password, username)
+        print(client_settings.shell_exports(env), end="")
     else:
-        print(settings.clouds_yaml(args.url, username, password, username), end="")
+        print(client_settings.clouds_yaml(args.url, username, password, username), end="")
     return 0
 
 

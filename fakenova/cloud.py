@@ -8,17 +8,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import fixtures, scenarios
-from .domain.clock import Clock, ClockMode
-from .domain.devices import next_device_name
-from .domain.identity import DEFAULT_TOKEN_TTL, checked_ttl, seed_default_accounts
-from .domain.projects import forget_project
-from .domain.store import State
-from .domain.undo import Tables
-from .errors import BadRequest, NotFound
-from .faults import FaultRegistry
-from .journal import DEFAULT_CAP, Journal
-from .validation import Validators, default_validators
+from fakenova.domain.clock import Clock, ClockMode
+from fakenova.domain.devices import next_device_name
+from fakenova.domain.identity import DEFAULT_TOKEN_TTL, checked_ttl, seed_default_accounts
+from fakenova.domain.projects import forget_project
+from fakenova.domain.store import State
+from fakenova.domain.undo import Tables
+from fakenova.errors import BadRequest, NotFound
+from fakenova.harness import fixture_files, scenarios
+from fakenova.harness.fault_rules import FaultRegistry
+from fakenova.harness.journal import DEFAULT_CAP, Journal
+from fakenova.validation.loader import Validators, default_validators
 
 
 class Cloud:
@@ -32,7 +32,7 @@ class Cloud:
         self.scenario = scenarios.load(scenario) if scenario else scenarios.Scenario()
         seed = self.scenario.seed if self.scenario.seed is not None else seed
         self.state = State(Clock(clock, step), seed=seed)
-        self._fixtures = [(str(ref), fixtures.load(ref)) for ref in fixture_refs]
+        self._fixtures = [(str(ref), fixture_files.load(ref)) for ref in fixture_refs]
         self.faults = FaultRegistry(self.state.lock, self.state.stuck_volumes, seed or 0,
                                     resolve_volume=lambda ref: self.state.find_volume(ref).id,
                                     next_device=self._next_device)
@@ -66,7 +66,7 @@ class Cloud:
                 self.state.clear(everything=True)
                 seed_default_accounts(self.state)
                 for source, fixture in self._fixtures:
-                    fixtures.apply(self.state, fixture, source)
+                    fixture_files.apply(self.state, fixture, source)
                 self.state.mark_baseline()
                 self._fixtures = []  # the baseline holds all they define, at less cost
             self.faults.clear()
@@ -79,9 +79,9 @@ class Cloud:
         ``trusted``: fakenova made the document itself, so the schema check is skipped (it
         would be most of what seeding a test's own account costs)."""
         if not trusted:
-            fixtures.check(fixture, "seed")
+            fixture_files.check(fixture, "seed")
         with self.state.transaction() as state, state.savepoint():
-            return fixtures.apply(state, fixture, "seed")
+            return fixture_files.apply(state, fixture, "seed")
 
     def remove_project(self, project_id: str) -> None:
         """Forget a project with its users, tokens, servers, volumes, journal entries and

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .domain.model import BlockDeviceMapping, Server, Volume, VolumeAttachment
-from .domain.store import State
+from fakenova.domain.model import BlockDeviceMapping, Server, Volume, VolumeAttachment
+from fakenova.domain.store import State
 
 # Volume statuses that only make sense while some attachment is in flight.
 _ATTACHMENT_STATUSES = ("reserved", "attaching", "detaching")

@@ -2,7 +2,7 @@
 
 Each error carries an HTTP status and a message only; how it is rendered (Nova's
 ``{"itemNotFound": {...}}``, Keystone's ``{"error": {...}}``) is decided in one place,
-``fakenova.api.faults``. No flask or werkzeug imports here.
+``fakenova.http.error_bodies``. No flask or werkzeug imports here.
 """
 
 from __future__ import annotations

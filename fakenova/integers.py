@@ -7,7 +7,7 @@ value that is not an integer.
 
 from __future__ import annotations
 
-from .errors import BadRequest
+from fakenova.errors import BadRequest
 
 
 def parse_int(value: object) -> int | None:

@@ -6,7 +6,7 @@ import functools
 import re
 from typing import NamedTuple
 
-from .errors import InvalidVersion, VersionNotSupported
+from fakenova.errors import InvalidVersion, VersionNotSupported
 
 _VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of fakenova's surface, built from the project's own schemas.
 
 Paths and methods are the routes the web layer serves, handed in as ``Route``s by
-``fakenova.api.openapi``; ``BINDINGS`` says, for each ``METHOD path``, what documents it:
+``fakenova.http.control.document``; ``BINDINGS`` says, for each ``METHOD path``, what documents it:
 request bodies and query parameters from ``schemas/`` (the generated attachment schemas of
 the newest microversion range, the hand-written ones for servers, Cinder, Keystone and fault
 rules), the attachment answers from their generated response schemas, and the errors from
@@ -22,8 +22,8 @@ from importlib.resources.abc import Traversable
 from typing import Any, Literal
 
 from . import __version__
-from .fault_presets import PRESETS
-from .fixtures import _SECTIONS as FIXTURE_SECTIONS
+from fakenova.harness.presets import PRESETS
+from fakenova.harness.fixture_files import _SECTIONS as FIXTURE_SECTIONS
 from .microversion import MAX_VERSION, APIVersion
 from .resources import schemas_dir
 
@@ -46,7 +46,7 @@ class Route:
     path: str  # OpenAPI's template: /compute/v2.1/servers/{server_id}
     method: str  # lower case
     endpoint: str
-    view: str  # the view's qualified name: fakenova.api.servers.show
+    view: str  # the view's qualified name: fakenova.http.compute.servers.show
     doc: str | None = None
     patterns: Mapping[str, str] = field(default_factory=dict)  # parameter -> its regex
 
@@ -292,7 +292,7 @@ def newest_volume(root: Traversable, version: APIVersion) -> dict[str, Schema]:
 
 
 def _fixture_schema() -> Schema:
-    """A fixture document, as ``POST /_fakenova/seed`` takes it (fakenova.fixtures)."""
+    """A fixture document, as ``POST /_fakenova/seed`` takes it (fakenova.harness.fixture_files)."""
     sections = {name: {"type": "array", "items": {
         "type": "object", "properties": {key: {} for key in sorted(keys)},
         "additionalProperties": False}} for name, (_, keys) in FIXTURE_SECTIONS.items()}
@@ -372,19 +372,47 @@ def _version_header(service: str, version: APIVersion) -> Schema:
             "schema": {"type": "string", "enum": [f"{service} {version}", f"{service} latest"]}}
 
 
+def _ecma_escape(literal: str) -> str:
+    """A literal as a regex both ECMA-262 (JSON Schema's ``pattern``) and Python read alike."""
+    return re.sub(r"[\\^$.*+?()\[\]{}|]", r"\\\g<0>", literal)
+
+
+def _segment_regex(segment: str, patterns: Mapping[str, str]) -> str:
+    if segment.startswith("{"):
+        return f"(?:{patterns.get(segment[1:-1], '[^/]+')})"
+    return _ecma_escape(segment)
+
+
 def _shadowed(route: Route, routes: Iterable[Route]) -> dict[str, list[str]]:
-    """Values a path parameter never receives because the path they make is another rule's
-    (werkzeug tries literal segments first): GET /servers/{server_id} never sees "detail"."""
+    """Per path parameter, regexes of the values it never receives because the path they make
+    is another rule's of the same method: werkzeug's router tries a literal segment before a
+    variable one and a ``path`` variable (one that spans slashes) after both, as OpenAPI 3.1
+    matches concrete paths before templated ones. ``GET /servers/{server_id}`` never sees
+    ``detail``; ``GET /compute/{rest}`` sees no path another compute rule serves."""
     mine = route.path.split("/")
     found: dict[str, set[str]] = {}
-    for other in routes:
-        theirs = other.path.split("/")
-        if other.method != route.method or len(theirs) != len(mine):
+    for index, segment in enumerate(mine):
+        if not segment.startswith("{"):
             continue
-        differ = [i for i, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b]
-        if len(differ) == 1 and mine[differ[0]].startswith("{") and not theirs[
-                differ[0]].startswith("{"):
-            found.setdefault(mine[differ[0]][1:-1], set()).add(theirs[differ[0]])
+        name = segment[1:-1]
+        pattern = route.patterns.get(name, "[^/]+")
+        spans = index == len(mine) - 1 and re.fullmatch(pattern, "a/b") is not None
+        for other in routes:
+            theirs = other.path.split("/")
+            if other.method != route.method or other.path == route.path:
+                continue
+            if spans:  # the rest of the path: any longer rule under the same prefix wins
+                if len(theirs) > index and theirs[:index] == mine[:index]:
+                    rest = theirs[index:]
+                    if any(part.startswith("{") for part in rest) or re.fullmatch(
+                            pattern, "/".join(rest)):
+                        found.setdefault(name, set()).add(
+                            "/".join(_segment_regex(part, other.patterns) for part in rest))
+            elif (len(theirs) == len(mine) and not theirs[index].startswith("{")
+                  and re.fullmatch(pattern, theirs[index])
+                  and all(a == b for i, (a, b) in enumerate(zip(mine, theirs, strict=True))
+                          if i != index)):
+                found.setdefault(name, set()).add(_ecma_escape(theirs[index]))
     return {name: sorted(values) for name, values in found.items()}
 
 
@@ -395,10 +423,15 @@ def _parameters(route: Route, binding: Binding, surface: Surface,
     for name in re.findall(r"{([^}]+)}", route.path):
         pattern = route.patterns.get(name, "[^/]+")
         schema: Schema = {"type": "string", "minLength": 1}
-        if pattern not in _SEGMENTS:  # a segment, any text but a slash, is what a path says
-            schema["pattern"] = f"^(?:{pattern})$"
+        # A segment, any text but a slash, is what a path says: the default converter's
+        # regex goes without saying. A value another rule takes is left out by a lookahead
+        # rather than a ``not``: the two validate alike, but a fuzzer's negative mode sends
+        # what a ``not`` names as this operation's invalid input, and that request is the
+        # other rule's (GET /servers/detail is no server's show).
         if name in shadowed:
-            schema["not"] = {"enum": shadowed[name]}
+            schema["pattern"] = f"^(?!(?:{'|'.join(shadowed[name])})$)(?:{pattern})$"
+        elif pattern not in _SEGMENTS:
+            schema["pattern"] = f"^(?:{pattern})$"
         found.append({"name": name, "in": "path", "required": True, "schema": schema})
     if binding.service == "compute":
         found.append(_version_header("compute", MAX_VERSION))

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from .microversion import MAX_VERSION, MIN_VERSION, APIVersion
+from fakenova.microversion import MAX_VERSION, MIN_VERSION, APIVersion
 
 PARAMETERS_FILE = "parameters.yaml"
 OVERLAY_FILE = "overlay.yaml"

@@ -466,7 +466,7 @@ def test_the_plugin_checks_only_marked_tests_by_default(pytester: pytest.Pyteste
 def test_the_plugin_checks_a_shared_server_for_its_own_project(
         pytester: pytest.Pytester) -> None:
     from fakenova import create_app
-    from fakenova.server import FakenovaServer
+    from fakenova.serving import FakenovaServer
 
     shared = create_app()
     other = shared.extensions["fakenova"].state.add_volume("not-ours", status="in-use")

@@ -20,9 +20,9 @@ from werkzeug.test import TestResponse
 
 from fakenova import Cloud, create_app
 from fakenova.errors import BadRequest
-from fakenova.fault_presets import PRESETS
-from fakenova.faults import DEFAULT_MESSAGES
-from fakenova.fixtures import FixtureError
+from fakenova.harness.fault_rules import DEFAULT_MESSAGES
+from fakenova.harness.fixture_files import FixtureError
+from fakenova.harness.presets import PRESETS
 from fakenova.resources import fixtures_dir
 
 from .conftest import Api

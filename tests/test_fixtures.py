@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fakenova import create_app
-from fakenova.fixtures import FixtureError
+from fakenova.harness.fixture_files import FixtureError
 
 from .conftest import Api, attachments_path
 

@@ -21,7 +21,7 @@ strategy first: every part of every route meets such a value in its first exampl
 ``test_fault_rules_fire_on_hostile_requests`` posts a generated fault rule (times, after,
 probability, seed, delay_ms, when, action, message, or a preset) aimed at a generated
 request, then sends that request. The control API is called from the test client's address,
-127.0.0.1, which ``fakenova.api.control_auth`` lets through without a control token. The
+127.0.0.1, which ``fakenova.http.control.guard`` lets through without a control token. The
 cloud's ``sleep`` (``Cloud.sleep``) is replaced by one that records the delay, so a rule's
 ``delay_ms`` never makes an example wait.
 
@@ -60,8 +60,8 @@ from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from fakenova import Cloud, create_app
-from fakenova.api.common import MAX_REQUEST_BODY
 from fakenova.domain.flavors import FLAVORS
+from fakenova.http.pipeline import MAX_REQUEST_BODY
 
 # -- the demo cloud (fixtures/demo.yaml) ---------------------------------------------------
 

@@ -16,7 +16,7 @@ from flask import Flask
 
 from fakenova import create_app
 from fakenova.errors import NotFound
-from fakenova.fixtures import FixtureError
+from fakenova.harness.fixture_files import FixtureError
 
 from .conftest import Api
 from .test_faults import (

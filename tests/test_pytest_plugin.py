@@ -102,7 +102,7 @@ def test_fixtures_are_documented(pytester: pytest.Pytester) -> None:
 
 def test_tests_can_share_a_running_server_and_clean_up(pytester: pytest.Pytester) -> None:
     from fakenova import create_app
-    from fakenova.server import FakenovaServer
+    from fakenova.serving import FakenovaServer
 
     source = '''
 import openstack, pytest

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from fakenova import create_app
-from fakenova.server import FakenovaServer
+from fakenova.serving import FakenovaServer
 
 ROOT = Path(__file__).resolve().parents[1]
 

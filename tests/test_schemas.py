@@ -12,10 +12,10 @@ import jsonschema
 import pytest
 
 from fakenova import schemagen
-from fakenova.api.compute_schemas import schema_document, versioned_schema
 from fakenova.errors import BadRequest
+from fakenova.http.compute.schemas import schema_document, versioned_schema
 from fakenova.microversion import MAX_VERSION, MIN_VERSION, APIVersion, v
-from fakenova.validation import Validators, default_validators, is_uuid_like
+from fakenova.validation.loader import Validators, default_validators, is_uuid_like
 
 PROJECT = Path(__file__).resolve().parents[1]
 SCHEMAS = PROJECT / "schemas"

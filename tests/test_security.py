@@ -28,8 +28,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from fakenova import Cloud, cli, create_app
-from fakenova.api.control_auth import is_loopback
 from fakenova.domain import identity
+from fakenova.http.control.guard import is_loopback
 
 from .conftest import Api, assert_fault, attachments_path
 

@@ -132,7 +132,7 @@ def test_env_and_clouds_yaml_print_working_settings(user: str) -> None:
     import yaml
 
     from fakenova import create_app
-    from fakenova.server import FakenovaServer
+    from fakenova.serving import FakenovaServer
 
     def fakenova(*args: str) -> str:
         return subprocess.run([sys.executable, "-m", "fakenova", *args], check=True,

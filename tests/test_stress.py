@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from fakenova import Cloud, consistency, create_app
-from fakenova.server import FakenovaServer
+from fakenova.serving import FakenovaServer
 
 CLIENTS = 16
 REQUESTS_PER_CLIENT = 120

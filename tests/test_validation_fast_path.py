@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from fakenova.errors import BadRequest
 from fakenova.microversion import APIVersion
 from fakenova.resources import schemas_dir
-from fakenova.validation import Validators, format_checker
+from fakenova.validation.loader import Validators, format_checker
 
 INDEX = json.loads(schemas_dir().joinpath("index.json").read_text())
 CHECKED = [(key, item) for key, items in INDEX.items() for item in items

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 
 from fakenova import Cloud, create_app
-from fakenova.server import FakenovaServer
+from fakenova.serving import FakenovaServer
 
 TIMED_STEP = 0.05
 

@@ -21,7 +21,7 @@ from novaclient import exceptions as nova_exc
 from openstack import exceptions as sdk_exc
 from openstack.connection import Connection
 
-from fakenova.fault_presets import PRESETS
+from fakenova.harness.presets import PRESETS
 from fakenova.resources import schemas_dir
 
 from .conftest import Live

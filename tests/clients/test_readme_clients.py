@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from fakenova import create_app
-from fakenova.server import FakenovaServer
+from fakenova.serving import FakenovaServer
 
 ROOT = Path(__file__).resolve().parents[2]
 README_URL = "http://127.0.0.1:8774"

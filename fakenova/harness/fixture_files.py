@@ -1,0 +1,103 @@
+"""Fixture files (YAML or JSON): the projects, users, servers, volumes and attachments to seed.
+
+No flask imports here. A fixture is parsed once and applied on every reset.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from fakenova.domain.store import State
+from fakenova.errors import FakenovaError
+from fakenova.resources import fixtures_dir, schemas_dir
+
+Fixture = Mapping[str, list[dict[str, Any]]]
+
+# section -> (State method, accepted keys), in the order sections are applied
+_SECTIONS: dict[str, tuple[Callable[..., Any], frozenset[str]]] = {
+    "projects": (State.add_project, frozenset({"name", "id", "domain_id"})),
+    "users": (State.add_user, frozenset({"name", "password", "roles", "id", "domain_id"})),
+    "volumes": (State.add_volume, frozenset({
+        "name", "project", "id", "size", "status", "multiattach", "bootable",
+        "migration_status"})),
+    "servers": (State.add_server, frozenset({
+        "name", "project", "id", "status", "task_state", "locked", "launched", "image",
+        "boot_volume", "metadata"})),
+    "attachments": (State.add_attachment, frozenset({
+        "server", "volume", "device", "tag", "delete_on_termination", "legacy"})),
+}
+
+
+class FixtureError(ValueError):
+    """A fixture file that cannot be read or names something that does not exist."""
+
+
+def resolve(ref: str | Path) -> Path:
+    """A fixture path, or the name of one shipped with fakenova (``demo``)."""
+    path = Path(ref)
+    if path.exists():
+        return path
+    for candidate in (str(ref), f"{ref}.yaml", f"{ref}.json"):
+        shipped = fixtures_dir() / candidate
+        if shipped.is_file():
+            return Path(str(shipped))
+    raise FixtureError(f"fixture {ref!s} not found (neither a file nor a shipped fixture)")
+
+
+def load(ref: str | Path) -> Fixture:
+    path = resolve(ref)
+    text = path.read_text(encoding="utf-8")
+    is_json = path.suffix == ".json"
+    try:
+        data = json.loads(text) if is_json else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as error:
+        kind = "JSON" if is_json else "YAML"
+        raise FixtureError(f"{path}: not valid {kind}: {error}") from error
+    return check(data or {}, str(path))
+
+
+@functools.cache
+def _validator() -> jsonschema.Draft4Validator:
+    schema = json.loads(schemas_dir().joinpath("control", "fixture.json").read_text())
+    return jsonschema.Draft4Validator(schema)
+
+
+def check(data: Any, source: str) -> Fixture:
+    """The fixture's shape and types (``schemas/control/fixture.json``)."""
+    if not isinstance(data, dict):
+        raise FixtureError(f"{source}: the top level must be a mapping of sections")
+    unknown = set(data) - set(_SECTIONS)
+    if unknown:
+        raise FixtureError(f"{source}: unknown sections {sorted(unknown)}; "
+                           f"known: {list(_SECTIONS)}")
+    for section, entries in data.items():
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise FixtureError(f"{source}: {section} must be a list of mappings")
+    error = next(iter(_validator().iter_errors(data)), None)
+    if error is not None:
+        where = " ".join(str(part) for part in error.path)
+        raise FixtureError(f"{source}: {where}: {error.message}")
+    return data
+
+
+def apply(state: State, fixture: Fixture, source: str = "fixture") -> dict[str, list[Any]]:
+    """Seed ``state`` with a fixture; returns what each section created."""
+    created: dict[str, list[Any]] = {}
+    for section, (add, accepted) in _SECTIONS.items():
+        for entry in fixture.get(section, []):
+            unknown = set(entry) - accepted
+            if unknown:
+                raise FixtureError(f"{source}: {section} entry {entry}: unknown keys "
+                                   f"{sorted(unknown)}; accepted: {sorted(accepted)}")
+            try:
+                created.setdefault(section, []).append(add(state, **entry))
+            except (TypeError, LookupError, FakenovaError) as error:
+                raise FixtureError(f"{source}: {section} entry {entry}: {error}") from error
+    return created

@@ -1,0 +1,1 @@
+"""Nova: version documents, the v2.1 pipeline, volume attachments, servers and flavors."""

@@ -1,0 +1,2 @@
+"""The fake's control API under ``/_fakenova``: who may use it, its routes, and the OpenAPI
+document of the whole surface."""

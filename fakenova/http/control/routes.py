@@ -1,0 +1,170 @@
+"""``/_fakenova``: the fake's own control API (not OpenStack)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from fakenova import consistency
+from fakenova.domain.model import Server, User
+from fakenova.errors import BadRequest
+from fakenova.harness.fixture_files import FixtureError
+from fakenova.http.error_bodies import json_response
+from fakenova.http.exchange import cloud
+
+bp = Blueprint("control", __name__, url_prefix="/_fakenova")
+_JOURNAL_FILTERS = ("method", "path", "service", "project")
+_TRUE = ("1", "true", "yes", "on")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _json_object() -> dict[str, Any]:
+    """The body as a JSON object; NaN and Infinity (which Python's json reads) are refused."""
+    try:
+        body = json.loads(request.get_data(), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        body = None
+    if not isinstance(body, dict):
+        raise BadRequest("Expected a JSON object")
+    return body
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """State back to the default accounts plus the loaded fixtures; faults and journal too."""
+    cloud().reset()
+    return Response(status=204)
+
+
+@bp.get("/state")
+def state() -> Response:
+    """Every server, volume and attachment, as JSON; with ``?check=1`` also ``problems``,
+    every broken invariant between Nova's and Cinder's records (``consistency.check``)."""
+    if request.args.get("check", "").lower() not in _TRUE:
+        return json_response(cloud().state.snapshot())
+    with cloud().state.transaction() as current:
+        return json_response({**current.snapshot(), "problems": consistency.check(current)})
+
+
+@bp.get("/clock")
+def clock_state() -> Response:
+    clock = cloud().state.clock
+    return json_response({"mode": clock.mode, "now": clock.now(), "pending": clock.pending})
+
+
+@bp.post("/clock")
+def clock() -> Response:
+    """Move a manual clock: ``{"advance": seconds}``; answers the clock's new time."""
+    seconds = _json_object().get("advance")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise BadRequest('Expected {"advance": <seconds>}')
+    try:
+        now = cloud().advance(seconds)
+    except ValueError as error:
+        raise BadRequest(str(error)) from error
+    clock = cloud().state.clock
+    return json_response({"mode": clock.mode, "now": now, "pending": clock.pending})
+
+
+@bp.post("/faults")
+def add_fault() -> Response:
+    """Add a rule, or a preset: ``{"preset": "flaky", "times": 2}``; 201 with the rule."""
+    return json_response(cloud().faults.add(_json_object()).to_json(), 201)
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    return json_response({"faults": [rule.to_json() for rule in cloud().faults.rules()]})
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    cloud().faults.clear()
+    return Response(status=204)
+
+
+@bp.delete("/faults/<rule_id>")
+def remove_fault(rule_id: str) -> Response:
+    cloud().faults.remove(rule_id)
+    return Response(status=204)
+
+
+@bp.get("/requests")
+def journal() -> Response:
+    """The journal, oldest first; filter with method, path (a glob), service, project,
+    status."""
+    criteria: dict[str, Any] = {k: request.args[k] for k in _JOURNAL_FILTERS if k in request.args}
+    if "status" in request.args:
+        try:
+            criteria["status"] = int(request.args["status"])
+        except ValueError as error:
+            raise BadRequest("status must be a number") from error
+    entries = cloud().journal.entries(**criteria)
+    return json_response({"requests": [entry.to_json() for entry in entries]})
+
+
+@bp.delete("/requests")
+def clear_journal() -> Response:
+    cloud().journal.clear(project=request.args.get("project"))
+    return Response(status=204)
+
+
+@bp.post("/snapshots")
+def take_snapshot() -> Response:
+    """Remember the state under ``{"name": ...}``."""
+    name = _json_object().get("name")
+    if not isinstance(name, str) or not name:
+        raise BadRequest('Expected {"name": "<snapshot name>"}')
+    cloud().snapshot(name)
+    return json_response({"name": name}, 201)
+
+
+@bp.get("/snapshots")
+def list_snapshots() -> Response:
+    return json_response({"snapshots": cloud().snapshots()})
+
+
+@bp.post("/snapshots/<name>/restore")
+def restore_snapshot(name: str) -> Response:
+    cloud().restore(name)
+    return Response(status=204)
+
+
+@bp.delete("/snapshots/<name>")
+def delete_snapshot(name: str) -> Response:
+    cloud().delete_snapshot(name)
+    return Response(status=204)
+
+
+def _record(item: Any) -> dict[str, Any]:
+    data = asdict(item)
+    if isinstance(item, Server):
+        data["status"] = item.status
+    if isinstance(item, User):
+        data["roles"] = {project: sorted(roles) for project, roles in item.roles.items()}
+    return data
+
+
+@bp.post("/seed")
+def seed() -> Response:
+    """Apply a fixture document (projects, users, servers, volumes, attachments) whole, or
+    not at all; 201 with what was created."""
+    try:
+        created = cloud().seed(_json_object())
+    except FixtureError as error:
+        raise BadRequest(str(error)) from error
+    return json_response({section: [_record(item) for item in items]
+                          for section, items in created.items()}, 201)
+
+
+@bp.delete("/projects/<project_id>")
+def remove_project(project_id: str) -> Response:
+    """Forget a project and everything in it: how a test cleans up on a shared server."""
+    cloud().remove_project(project_id)
+    return Response(status=204)

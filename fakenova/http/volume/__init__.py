@@ -1,0 +1,1 @@
+"""Cinder v3: version documents and volumes."""
