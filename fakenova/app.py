@@ -51,27 +51,18 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     Pass ``cloud`` to serve an existing one; it keeps its own settings (the clock, the
     token lifetime, ...).
     """
-    from fakenova.http import error_bodies as faults
-    from fakenova.http import injection as fault_injection
-    from fakenova.http import pipeline as common
-    from fakenova.http.compute import pipeline as compute
-    from fakenova.http.control import document as openapi
-    from fakenova.http.control import guard as control_auth
-    from fakenova.http.control import routes as control
-    from fakenova.http.identity import tokens as identity
-    from fakenova.http.volume import routes as volume
+    from fakenova.http import compute, control, error_bodies, identity, injection, pipeline, volume
+    from fakenova.http.routing import CONVERTERS
 
     app = _SyncFlask("fakenova", static_folder=None)
     app.session_interface = _NoSessions()
-    app.extensions["fakenova"] = cloud or Cloud(fixtures, clock=clock, step=step,
-                                                scenario=scenario, seed=seed,
-                                                journal_cap=journal_cap, token_ttl=token_ttl)
-    common.install(app, app.extensions["fakenova"], control_auth.guard(control_token))
-    app.wsgi_app = fault_injection.DropConnections(app.wsgi_app)  # type: ignore[method-assign]
-    faults.register(app)
-    app.register_blueprint(identity.bp)
-    compute.register(app)
-    app.register_blueprint(volume.bp)
-    app.register_blueprint(control.bp)
-    app.register_blueprint(openapi.bp)
+    app.url_map.converters.update(CONVERTERS)
+    fake = cloud or Cloud(fixtures, clock=clock, step=step, scenario=scenario, seed=seed,
+                          journal_cap=journal_cap, token_ttl=token_ttl)
+    app.extensions["fakenova"] = fake
+    services = (identity.SERVICE, compute.SERVICE, volume.SERVICE, control.service(control_token))
+    app.extensions["fakenova.services"] = services
+    pipeline.install(app, fake, services)
+    app.wsgi_app = injection.DropConnections(app.wsgi_app)  # type: ignore[method-assign]
+    error_bodies.register(app)
     return app

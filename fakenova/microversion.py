@@ -1,4 +1,4 @@
-"""Compute microversions: parsing the request headers as upstream's microversion_parse does."""
+"""Microversions: ``X.Y`` as upstream's microversion_parse reads it, and compute's range."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import functools
 import re
 from typing import NamedTuple
 
-from fakenova.errors import InvalidVersion, VersionNotSupported
+from fakenova.errors import InvalidVersion
 
-_VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
+VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")  # microversion_parse's X.Y
 
 
 class APIVersion(NamedTuple):
@@ -43,39 +43,3 @@ def parse_version(text: str) -> APIVersion:
 def v(text: str) -> APIVersion:
     """Shorthand for gates in code: ``version >= v("2.89")``."""
     return APIVersion.parse(text)
-
-
-def _requested_text(openstack_api_version: str | None, legacy_header: str | None) -> str | None:
-    if openstack_api_version:
-        chosen = None
-        for entry in openstack_api_version.split(","):
-            parts = entry.strip().split(None, 1)
-            if len(parts) == 2 and parts[0].lower() == "compute":
-                chosen = parts[1].strip()
-        if chosen is not None:
-            return chosen
-    if legacy_header and legacy_header.strip():
-        return legacy_header.split(",")[-1].strip()
-    return None
-
-
-@functools.lru_cache(maxsize=256)  # clients send the same few headers over and over
-def compute_version(openstack_api_version: str | None, legacy_header: str | None) -> APIVersion:
-    """The compute microversion a request asks for; no header means the minimum."""
-    text = _requested_text(openstack_api_version, legacy_header)
-    if text is None:
-        return MIN_VERSION
-    if text == "latest":
-        return MAX_VERSION
-    if not _VERSION_RE.match(text):
-        raise InvalidVersion(
-            f"API Version String {text} is of invalid format. Must be of format MajorNum.MinorNum."
-        )
-    version = parse_version(text)
-    if not MIN_VERSION <= version <= MAX_VERSION:
-        raise VersionNotSupported(
-            f"Version {version} is not supported by the API. "
-            f"Minimum is {MIN_VERSION} and maximum is {MAX_VERSION}.",
-            requested=str(version),
-        )
-    return version

@@ -21,9 +21,10 @@ from http import HTTPStatus
 from importlib.resources.abc import Traversable
 from typing import Any, Literal
 
-from . import __version__
-from fakenova.harness.presets import PRESETS
 from fakenova.harness.fixture_files import _SECTIONS as FIXTURE_SECTIONS
+from fakenova.harness.presets import PRESETS
+
+from . import __version__
 from .microversion import MAX_VERSION, APIVersion
 from .resources import schemas_dir
 

@@ -1,8 +1,14 @@
 """POST /servers/{server_id}/os-volume_attachments: upstream Nova's attach, through HTTP.
 
-Reference: ../shared/reference/nova-volume-attachments.md, §3.2 (response per
-microversion), §6 and §6.3 (processing order and every error row that a libvirt cloud can
-give), §7.2-§7.3 (side effects, device names, Cinder status lifecycle).
+Upstream: api-ref "Servers with volume attachments", "Attach a volume to an instance";
+``nova.api.openstack.compute.volume_attachments.VolumeAttachmentController.create`` (the answer
+per microversion); ``create``, ``nova.compute.api.API.attach_volume`` and
+``nova.compute.utils.check_attach_and_reserve_volume`` with cinder's
+``cinder.volume.api.API.attachment_create`` (processing order and every refusal a libvirt cloud
+can give); ``nova.conductor.manager.ComputeTaskManager.attach_volume``,
+``nova.compute.manager.ComputeManager.attach_volume`` and
+``nova.virt.libvirt.driver.LibvirtDriver.get_device_name_for_instance`` (side effects, device
+names, the Cinder status lifecycle).
 """
 
 from __future__ import annotations
@@ -78,7 +84,11 @@ def volume_view(cloud: Cloud, volume_id: str) -> tuple[str, list[tuple[str, str,
         return volume.status, [(a.id, a.status, a.device) for a in volume.attachments]
 
 
-# -- every refusal: §6 common steps, §6.3 rows 1-10, 17, 18, 18b, and their order -------
+# -- every refusal: the common steps, then VolumeAttachmentController.create,
+# API.attach_volume and check_attach_and_reserve_volume in upstream's order (the test ids
+# number these steps; 11-16, the virt driver's tag and multiattach support, the race in
+# ComputeManager.reserve_block_device_name, a device path in use, max_disk_devices_to_attach
+# and cross_az_attach, have no trigger in the fake: README.md "Fidelity notes") ----------
 
 
 @dataclass
@@ -140,33 +150,33 @@ def _vm_state_message(action: str, vm_state: str) -> str:
 
 
 ROWS = [
-    # row 1: shelved below 2.20
+    # 1. VolumeAttachmentController.create, _check_request_version: shelved below 2.20
     *(pytest.param(Case(status=status.upper(), version=version), 409, "conflictingRequest",
                    _vm_state_message("attach_volume", status), id=f"1-{status}-{version}")
       for status, version in [("shelved", "2.19"), ("shelved_offloaded", "2.19"),
                               ("shelved_offloaded", "2.1")]),
-    # row 2: locked
+    # 2. API.attach_volume, check_instance_lock: a locked server
     *(pytest.param(Case(locked=True, version=version), 409, "conflictingRequest",
                    "Instance {server} is locked", id=f"2-locked-{version}")
       for version in ("2.1", "2.89", "latest")),
-    # row 3: vm_state outside the attach set
+    # 3. API.attach_volume, check_instance_state: vm_state outside the attach set
     *(pytest.param(Case(status=status), 409, "conflictingRequest",
                    _vm_state_message("attach_volume", vm_state), id=f"3-{vm_state}")
       for status, vm_state in [("BUILD", "building"), ("SUSPENDED", "suspended"),
                                ("RESCUE", "rescued"), ("ERROR", "error")]),
-    # row 4: a task in progress
+    # 4. check_instance_state: a task in progress
     *(pytest.param(Case(task_state=task), 409, "conflictingRequest",
                    f"Cannot 'attach_volume' instance {{server}} while it is in task_state {task}",
                    id=f"4-{task}")
       for task in ("rebooting", "rebuilding", "migrating", "resize_prep")),
-    # row 5: never launched
+    # 5. check_instance_state (must_have_launched): never launched
     pytest.param(Case(launched=False), 409, "conflictingRequest",
                  "Instance {server} is in an invalid state for 'attach_volume'", id="5-unlaunched"),
-    # row 6: volume unknown to Cinder, or in another project
+    # 6. API.attach_volume: volume_api.get finds no volume, or one in another project
     *(pytest.param(Case(volume=volume, version=version), 404, "itemNotFound",
                    "Volume {vol} could not be found.", id=f"6-{volume}-{version}")
       for volume, version in [("missing", "2.89"), ("foreign", "2.89"), ("missing", "latest")]),
-    # row 7: a single-attach volume some server already has
+    # 7. API._check_volume_already_attached: a single-attach volume some server already has
     pytest.param(Case(held_by=("other",)), 400, "badRequest",
                  "Invalid volume: volume {vol} is already attached to instances: {other}",
                  id="7-other-server"),
@@ -179,25 +189,26 @@ ROWS = [
     pytest.param(Case(status="SHELVED_OFFLOADED", held_by=("other",)), 400, "badRequest",
                  "Invalid volume: volume {vol} is already attached to instances: {other}",
                  id="7-offloaded"),
-    # row 8: a multiattach volume this server already has
+    # 8. API._check_volume_already_attached: a multiattach volume this server already has
     *(pytest.param(Case(multiattach=True, held_by=held_by, version=version), 400,
                    "badRequest", "Invalid volume: volume {vol} already attached",
                    id=f"8-{'-'.join(held_by)}-{version}")
       for held_by, version in [(("self",), "2.60"), (("other", "self"), "2.89"),
                                (("self",), "latest")]),
-    # row 9: tag on a shelved_offloaded server
+    # 9. API.attach_volume: tag on a shelved_offloaded server
     pytest.param(Case(status="SHELVED_OFFLOADED", version="2.49", fields={"tag": "foo"}), 400,
                  "badRequest", OFFLOADED_TAG, id="9-offloaded-tag"),
-    # row 10: multiattach volume on a shelved_offloaded server
+    # 10. API.attach_volume: multiattach volume on a shelved_offloaded server
     pytest.param(Case(status="SHELVED_OFFLOADED", multiattach=True, version="2.60"), 400,
                  "badRequest", OFFLOADED_MULTI, id="10-offloaded-multiattach"),
-    # row 17: multiattach volume below 2.60, even for its first attachment
+    # 17. check_attach_and_reserve_volume: multiattach volume below 2.60, even for its first
+    # attachment
     *(pytest.param(Case(multiattach=True, version=version), 400, "badRequest", NOT_ON_2_59,
                    id=f"17-first-attachment-{version}")
       for version in ("2.1", "2.59")),
     pytest.param(Case(multiattach=True, held_by=("other",), version="2.59"), 400, "badRequest",
                  NOT_ON_2_59, id="17-second-attachment"),
-    # row 18: Cinder refuses to reserve
+    # 18. cinder's API._attachment_reserve refuses to reserve
     *(pytest.param(Case(volume_status=status), 400, "badRequest",
                    RESERVE.replace("{allowed}", "available or downloading"), id=f"18-{status}")
       for status in ("in-use", "reserved", "attaching", "detaching", "creating", "maintenance")),
@@ -209,7 +220,7 @@ ROWS = [
                    400, "badRequest", RESERVE.replace("{allowed}", "available or downloading"),
                    id=f"18-offloaded-{version}")
       for version in ("2.20", "latest")),
-    # row 18b: Cinder refuses a volume in an error state
+    # 18b. cinder's API.attachment_create refuses a volume in an error state
     *(pytest.param(Case(volume_status=status, multiattach=multiattach, version="2.89"), 400,
                    "badRequest", ERROR_STATE, id=f"18b-{status}-{multiattach}")
       for status, multiattach in [("error", False), ("error_restoring", False),
@@ -219,7 +230,9 @@ ROWS = [
 ]
 
 PRECEDENCE = [
-    # Each case breaks several rules; the earliest step decides (§6, §6.3, §7.1).
+    # Each case breaks several rules; the earliest step decides (VolumeAttachmentController
+    # .create, then API.attach_volume's check_instance_lock and check_instance_state, then
+    # its body and check_attach_and_reserve_volume).
     pytest.param(Case(status="SHELVED", version="2.19", locked=True, volume="missing"), 409,
                  "conflictingRequest", _vm_state_message("attach_volume", "shelved"),
                  id="shelved-before-lock"),
@@ -252,7 +265,8 @@ PRECEDENCE = [
 ]
 
 FRONT_DOOR = [
-    # §4 and §6 steps 3-6: body, then server lookup, then policy.
+    # nova.api.openstack.wsgi.Resource and validation.schema check the body, then create's
+    # common.get_instance looks the server up, then context.can checks the policy.
     pytest.param(Case(server="missing", body={}), 400, "badRequest",
                  "'volumeAttachment' is a required property", id="bad-body-missing-server"),
     pytest.param(Case(server="missing", body=None), 400, "badRequest",
@@ -327,7 +341,9 @@ def test_attach_accepted(api: Api, cloud: Cloud, status: str, locked: bool, user
 @pytest.mark.parametrize("requested", [None, "/dev/vdz", "/dev/sdb", "/dev/xvdc", "/dev/vdb1"])
 def test_libvirt_ignores_the_requested_device(api: Api, cloud: Cloud,
                                                requested: str | None) -> None:
-    """§7.3: next free virtio letter after the root /dev/vda; ...y, z, aa, ab."""
+    """LibvirtDriver.get_device_name_for_instance ignores the request and
+    blockinfo.find_disk_dev_for_disk_bus takes the next free virtio letter after the root
+    /dev/vda; ...y, z, aa, ab."""
     server = cloud.state.add_server("vm")
     fields = {} if requested is None else {"device": requested}
     devices = []
@@ -351,7 +367,8 @@ def test_boot_from_volume_root_takes_vda(api: Api, cloud: Cloud) -> None:
 
 @pytest.mark.parametrize("version", ["2.60", "2.89", "latest"])
 def test_multiattach_volume_from_2_60(api: Api, cloud: Cloud, version: str) -> None:
-    """§2 2.60, §6.3 rows 8 and 17: first and second server fine, the same server twice not."""
+    """Multiattach from 2.60 (check_attach_and_reserve_volume, step 17): first and second
+    server fine, the same server twice not (_check_volume_already_attached, step 8)."""
     first, second = cloud.state.add_server("one"), cloud.state.add_server("two")
     volume = cloud.state.add_volume("shared", multiattach=True)
     expected = 202 if version == "latest" else 200
@@ -365,7 +382,7 @@ def test_multiattach_volume_from_2_60(api: Api, cloud: Cloud, version: str) -> N
                  f"Invalid volume: volume {volume.id} already attached")
 
 
-# -- the answer per microversion: §3.2 ---------------------------------------------------
+# -- the answer per microversion: VolumeAttachmentController.create ----------------------
 
 BASE_KEYS = {"id", "serverId", "volumeId", "device"}
 
@@ -426,7 +443,8 @@ def test_attach_echoes_the_tag(api: Api, cloud: Cloud, fields: dict[str, Any],
     ("yes", "yes", True),
     ("True", "True", True),
     ("1", "1", True),
-    # §3.2 upstream bug: POST never parses a string, and bool("false") is True.
+    # Upstream bug: VolumeAttachmentController.create never parses a string, and the BDM's
+    # BooleanField stores bool("false"), which is True (README.md "Fidelity notes").
     ("false", "false", True),
     ("0", "0", True),
     ("no", "no", True),
@@ -444,7 +462,8 @@ def test_attach_delete_on_termination(api: Api, cloud: Cloud, sent: Any, echoed:
         assert listed(api, server.id, version=version)[0]["delete_on_termination"] is stored
 
 
-# -- side effects: §7.2, §7.5 ------------------------------------------------------------
+# -- side effects: ComputeTaskManager.attach_volume, ComputeManager.attach_volume, and
+# cinder's API.attachment_create, API.attachment_update and AttachmentsController.complete --
 
 
 def test_attach_leaves_the_volume_in_use(api: Api, cloud: Cloud) -> None:
@@ -468,7 +487,8 @@ def manual() -> tuple[Api, Cloud]:
 
 @pytest.mark.parametrize("version", ["2.1", "2.89", "2.100"])
 def test_attach_goes_reserved_attaching_in_use(manual: tuple[Api, Cloud], version: str) -> None:
-    """§7.2: up to 2.100 the BDM and the reservation exist when the answer comes."""
+    """Up to 2.100 the conductor is called, not cast to (ComputeTaskAPI.attach_volume): the
+    BDM and the reservation exist when the answer comes."""
     api, cloud = manual
     server = cloud.state.add_server("vm")
     volume = cloud.state.add_volume("vol")
@@ -487,7 +507,8 @@ def test_attach_goes_reserved_attaching_in_use(manual: tuple[Api, Cloud], versio
 @pytest.mark.parametrize("version", ["2.20", "2.89"])
 def test_attach_to_shelved_offloaded_is_synchronous(manual: tuple[Api, Cloud],
                                                     version: str) -> None:
-    """§7.2: no device, volume in-use at once (even with the clock standing still)."""
+    """API._attach_volume_shelved_offloaded: no device, volume in-use at once through
+    attachment_complete (even with the clock standing still)."""
     api, cloud = manual
     server = cloud.state.add_server("vm", status="SHELVED_OFFLOADED")
     volume = cloud.state.add_volume("vol")
@@ -512,7 +533,8 @@ def test_attach_to_shelved_offloaded_is_synchronous(manual: tuple[Api, Cloud],
 ])
 def test_refused_reservation_after_the_2_101_answer(api: Api, cloud: Cloud, volume_status: str,
                                                     multiattach: bool, version: str) -> None:
-    """§6.3: from 2.101 the compute part is a cast; its failure leaves no trace."""
+    """From 2.101 API.attach_volume casts to ComputeTaskManager.attach_volume
+    (needs_device_returned False): its failure leaves no trace."""
     server = cloud.state.add_server("vm")
     volume = cloud.state.add_volume("vol", status=volume_status, multiattach=multiattach)
     before = cloud.state.snapshot()

@@ -1,8 +1,13 @@
 """DELETE /servers/{server_id}/os-volume_attachments/{volume_id}: upstream Nova's detach.
 
-Reference: ../shared/reference/nova-volume-attachments.md, §6 and §6.4 (processing
-order and every error row; row 7, compute service down, has no trigger in the fake),
-§7.4-§7.5 (what a detach does, shelved_offloaded, Cinder status lifecycle), §15 items 11-13.
+Upstream: api-ref "Servers with volume attachments", "Detach a volume from an instance";
+``nova.api.openstack.compute.volume_attachments.VolumeAttachmentController.delete`` and
+``nova.compute.api.API.detach_volume`` (processing order and every refusal; the compute service
+being down, ``check_instance_host(check_is_up=True)`` on ``API._detach_volume``, has no trigger
+in the fake: README.md "Fidelity notes"); ``API._detach_volume``,
+``API._detach_volume_shelved_offloaded`` and ``nova.compute.manager.ComputeManager.detach_volume``
+with cinder's ``cinder.volume.api.API.begin_detaching`` and ``cinder.db.api.volume_detached``
+(what a detach does, shelved_offloaded, the Cinder status lifecycle).
 """
 
 from __future__ import annotations
@@ -79,7 +84,9 @@ def manual() -> tuple[Api, Cloud]:
     return Api(app), app.extensions["fakenova"]
 
 
-# -- every refusal: §6 common steps, §6.4 rows 1-6 and 8, and their order ----------------
+# -- every refusal: the common steps, then VolumeAttachmentController.delete and
+# API.detach_volume in upstream's order (the test ids number these steps; step 7, the
+# compute service down, is not modelled) ----------------------------------------------
 
 
 @dataclass
@@ -133,26 +140,26 @@ def _refused(action_state: str) -> str:
 
 
 ROWS = [
-    # row 1: shelved below 2.20
+    # 1. VolumeAttachmentController.delete, _check_request_version: shelved below 2.20
     *(pytest.param(Case(status=vm_state, version=version), 409, "conflictingRequest",
                    _refused(f"vm_state {vm_state}"), id=f"1-{vm_state}-{version}")
       for vm_state, version in [("shelved", "2.19"), ("shelved_offloaded", "2.19"),
                                 ("shelved_offloaded", "2.1")]),
-    # row 2: volume unknown to Cinder (or another project's), looked up before the BDM
+    # 2. delete: volume_api.get finds no volume (or another project's), before the BDM
     *(pytest.param(Case(volume=volume), 404, "itemNotFound", "Volume {vol} could not be found.",
                    id=f"2-{volume}")
       for volume in ("missing", "foreign")),
-    # row 3: no BDM for this volume on this server
+    # 3. delete: BlockDeviceMapping.get_by_volume_and_instance finds no BDM on this server
     *(pytest.param(Case(volume=volume), 404, "itemNotFound", NOT_ATTACHED, id=f"3-{volume}")
       for volume in ("loose", "elsewhere")),
-    # row 4: the root disk of a boot-from-volume server
+    # 4. delete: bdm.is_root, the root disk of a boot-from-volume server
     *(pytest.param(Case(volume="root", version=version), 400, "badRequest",
                    "Cannot detach a root device volume", id=f"4-root-{version}")
       for version in ("2.1", "latest")),
-    # row 5: locked
+    # 5. API.detach_volume, check_instance_lock: a locked server
     pytest.param(Case(locked=True), 409, "conflictingRequest", "Instance {server} is locked",
                  id="5-locked"),
-    # row 6: vm_state, task_state, never launched
+    # 6. API.detach_volume, check_instance_state: vm_state, task_state, never launched
     *(pytest.param(Case(status=status), 409, "conflictingRequest",
                    _refused(f"vm_state {vm_state}"), id=f"6-{vm_state}")
       for status, vm_state in [("BUILD", "building"), ("SUSPENDED", "suspended"),
@@ -163,7 +170,7 @@ ROWS = [
     pytest.param(Case(launched=False), 409, "conflictingRequest",
                  "Instance {server} is in an invalid state for 'detach_volume'",
                  id="6-unlaunched"),
-    # row 8: Cinder's begin_detaching refuses a volume that is not in-use
+    # 8. API._detach_volume: cinder's API.begin_detaching refuses a volume not in-use
     *(pytest.param(Case(volume_status=status), 400, "badRequest", BEGIN_DETACHING,
                    id=f"8-{status}")
       for status in ("detaching", "reserved", "attaching", "available", "error",
@@ -230,7 +237,8 @@ def test_detach_refused(api: Api, cloud: Cloud, case: Case, status: int, key: st
 ], ids=str)
 def test_detach_accepted(api: Api, cloud: Cloud, status: str, locked: bool, user: str,
                          version: str, delete_on_termination: bool) -> None:
-    """202 with no body; on a compute host the volume is never deleted (§7.4)."""
+    """202 with no body; a detach from a compute host (API._detach_volume) never deletes
+    the volume."""
     server = cloud.state.add_server("vm", status=status, locked=locked)
     volume = cloud.state.add_volume("vol")
     cloud.state.add_attachment(server.id, volume.id,
@@ -248,7 +256,8 @@ def test_detach_accepted(api: Api, cloud: Cloud, status: str, locked: bool, user
 ])
 def test_detach_is_asynchronous(manual: tuple[Api, Cloud], multiattach: bool,
                                 after: tuple[str, list[tuple[str, str]]]) -> None:
-    """§7.4, §15.11: detaching, still listed, a second DELETE refused; then gone."""
+    """API._detach_volume: begin_detaching leaves the volume detaching and the BDM listed,
+    so a second DELETE is refused; ComputeManager.detach_volume then removes it."""
     api, cloud = manual
     server, other = cloud.state.add_server("vm"), cloud.state.add_server("other")
     volume = cloud.state.add_volume("vol", multiattach=multiattach)
@@ -270,7 +279,8 @@ def test_detach_is_asynchronous(manual: tuple[Api, Cloud], multiattach: bool,
 
 @pytest.mark.parametrize(("steps", "status"), [(0, 400), (1, 400), (2, 202)])
 def test_detach_while_attaching(manual: tuple[Api, Cloud], steps: int, status: int) -> None:
-    """§6.4 row 8: a volume still reserved or attaching cannot be detached."""
+    """Cinder's API.begin_detaching (step 8): a volume still reserved or attaching cannot be
+    detached."""
     api, cloud = manual
     server = cloud.state.add_server("vm")
     volume = cloud.state.add_volume("vol")
@@ -288,7 +298,8 @@ def test_detach_while_attaching(manual: tuple[Api, Cloud], steps: int, status: i
 ])
 def test_detach_from_shelved_offloaded(manual: tuple[Api, Cloud], version: str,
                                        delete_on_termination: bool) -> None:
-    """§7.4: synchronous (no clock needed); delete_on_termination deletes the volume."""
+    """API._detach_volume_shelved_offloaded: synchronous (no clock needed);
+    _local_cleanup_bdm_volumes deletes a delete_on_termination volume."""
     api, cloud = manual
     server = cloud.state.add_server("vm", status="SHELVED_OFFLOADED")
     volume = cloud.state.add_volume("vol")
@@ -303,7 +314,8 @@ def test_detach_from_shelved_offloaded(manual: tuple[Api, Cloud], version: str,
 
 
 def test_freed_device_letter_is_reused(api: Api, cloud: Cloud) -> None:
-    """§7.3: the next attach takes the first free letter again."""
+    """nova.virt.libvirt.blockinfo.find_disk_dev_for_disk_bus: the next attach takes the
+    first free letter again."""
     server = cloud.state.add_server("vm")
     first, second, third = (cloud.state.add_volume(name) for name in ("a", "b", "c"))
     devices = [attach(api, server.id, v.id).get_json()["volumeAttachment"]["device"]

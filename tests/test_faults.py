@@ -1,7 +1,8 @@
 """Fault rules and presets through HTTP (the Flask test client): which requests a rule
 picks, what it does to them, how it is counted, and that its answer is the service's own.
 
-Reference: ../shared/INTERFACE.md (control API, the fault rule table); fakenova issue 4.
+Reference: README.md "Faults, the journal and snapshots" (the fault rule table, the presets)
+and "Changes to the public surface" (the control API).
 """
 
 from __future__ import annotations

@@ -1,5 +1,14 @@
 """What every compute request goes through: token, body limits, media types, routing,
-request ids, and the version documents (§4, §6 common prefix, §9, §10, §11)."""
+request ids, and the version documents.
+
+Upstream: ``keystonemiddleware.auth_token.AuthProtocol`` (token),
+``oslo_middleware.sizelimit.RequestBodySizeLimiter`` (body limits),
+``nova.api.openstack.wsgi.Resource`` with ``nova.api.validation`` (media types, bodies),
+``nova.api.openstack.wsgi.Fault`` (fault bodies), ``nova.api.wsgi.Router`` (routing),
+``nova.api.compute_req_id.ComputeReqIdMiddleware`` (request ids),
+``nova.api.openstack.wsgi.Request.set_api_version_request`` (microversion headers) and
+``nova.api.openstack.compute.versions.Versions`` with
+``nova.api.openstack.compute.versionsV21.VersionsController`` (api-ref "API Versions")."""
 
 from __future__ import annotations
 
@@ -241,7 +250,9 @@ def test_unrouted_as_text(api: Api, method: str, path: str) -> None:
     _assert_no_version_headers(answer)
 
 
-# -- the order of the common steps (§6) ------------------------------------------------
+# -- the order of the common steps: auth_token, then wsgi.Resource.__call__
+# (set_api_version_request, get_body) and _process_stack (body, project id), then the
+# schema, then common.get_instance ---------------------------------------------------------
 
 
 @pytest.mark.parametrize(("fixed", "status", "key", "message"), [
@@ -326,7 +337,7 @@ def test_root_version_document_has_no_extra_headers(api: Api, path: str) -> None
     _assert_no_version_headers(answer)
 
 
-# -- version documents (§11) -----------------------------------------------------------
+# -- version documents: compute.versions.Versions, versionsV21.VersionsController ------
 
 
 def _v21(host: str) -> dict[str, Any]:

@@ -1,5 +1,9 @@
-"""Keystone v3 as clients use it: discovery, password tokens, the catalog, refusals
-(INTERFACE.md "Identity"; clients.md §1.1, §1.2, §5.1)."""
+"""Keystone v3 as clients use it: discovery, password tokens, the catalog, refusals.
+
+Reference: README.md "Running it" (the accounts) and what the clients send and read:
+``keystoneauth1.discover.Discover`` (discovery), ``keystoneauth1.identity.v3.Password`` and
+``keystoneauth1.access.service_catalog.ServiceCatalogV3`` (tokens, the catalog), and tempest's
+``tempest.lib.services.identity.v3.token_client.V3TokenClient``."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The request journal and named snapshots, from Python, HTTP and a scenario file.
 
-Reference: ../shared/INTERFACE.md (control API); fakenova issue 4.
+Reference: README.md "Faults, the journal and snapshots" and "Changes to the public surface"
+(the control API).
 """
 
 from __future__ import annotations
@@ -269,7 +270,7 @@ def test_a_scenario_cap_must_be_a_positive_whole_number(tmp_path: Path, cap: Any
     ("GET", "/compute/v2.1/flavors/1/os-extra_specs", "text/plain",
      "GET /compute/v2.1/flavors/<flavor_id>"),
     ("GET", "/volume/v3/{project}/snapshots", "text/plain",
-     "GET /volume/v3/<cinder_project_id:project_id>/volumes"),
+     "GET /volume/v3/<project_id:project_id>/volumes"),
     ("GET", "/identity/v3/users", "application/json", "GET /identity/v3/"),
 ])
 def test_an_unimplemented_route_is_answered_as_upstream_and_marked(

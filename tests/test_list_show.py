@@ -1,8 +1,15 @@
 """GET /servers/{server_id}/os-volume_attachments[/{volume_id}]: upstream Nova's list and show.
 
-Reference: ../shared/reference/nova-volume-attachments.md, §1 (project id in the path),
-§3.1 (shapes per microversion), §4.3-§4.4 (query strings and their messages), §5
-(pagination), §6.1-§6.2 (errors), §12 (policy), §13 (what Nova's unit tests pin).
+Upstream: api-ref "Servers with volume attachments", "List volume attachments for an
+instance" and "Show a detail of a volume attachment";
+``nova.api.openstack.compute.volume_attachments.VolumeAttachmentController.index`` and
+``.show`` (shapes per microversion, errors); ``nova.api.openstack.ProjectMapper`` and
+``nova.api.openstack.wsgi.Resource._process_stack`` (project id in the path);
+``nova.api.openstack.compute.schemas.volume_attachments`` (``index_query``,
+``index_query_v275``, ``show_query``) and ``nova.api.validation.validators`` (query strings and
+their messages); ``nova.api.openstack.common.limited`` (pagination);
+``nova.policies.volumes_attachments`` (policy); and what
+``nova.tests.unit.api.openstack.compute.test_volume_attachments`` pins.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ def volume_ids(answer: TestResponse) -> list[str]:
     return [item["volumeId"] for item in answer.get_json()["volumeAttachments"]]
 
 
-# -- shapes per microversion: §3.1 -------------------------------------------------------
+# -- shapes per microversion: _translate_attachment_detail_view -------------------------
 
 
 @pytest.mark.parametrize(("version", "keys"), [
@@ -89,7 +96,7 @@ def test_list_and_show_shape(api: Api, cloud: Cloud, version: str | None, keys: 
         assert answer.get_json() == {"volumeAttachment": item}
 
 
-# -- pagination: §5 --------------------------------------------------------------------
+# -- pagination: common.limited slices every BDM before index drops those without a volume
 
 
 @pytest.mark.parametrize(("boot", "query", "version", "expected"), [
@@ -135,7 +142,8 @@ def test_boot_volume_is_listed_as_vda(api: Api, cloud: Cloud) -> None:
     assert answer.get_json()["volumeAttachment"]["device"] == "/dev/vda"
 
 
-# -- legacy attachments (no Cinder attachment id): §6.2, §13 ----------------------------
+# -- legacy attachments (no Cinder attachment id): index and show from 2.89, as
+# nova.tests.unit.api.openstack.compute.test_volume_attachments pins them -----------------
 
 
 @pytest.mark.parametrize(("version", "query", "listed", "legacy_shown"), [
@@ -164,7 +172,8 @@ def test_legacy_attachments(api: Api, cloud: Cloud, version: str, query: str,
                      NOT_ATTACHED.format(server=server.id, vol=legacy.id))
 
 
-# -- query strings: §4.3, §4.4 -------------------------------------------------------------
+# -- query strings: schemas.volume_attachments.index_query and index_query_v275, with the
+# messages of nova.api.validation.validators._SchemaValidator ------------------------------
 
 
 def _query_message(name: str, value: str) -> str:
@@ -200,7 +209,8 @@ def test_list_query_refused(api: Api, cloud: Cloud, server: str, query: str, ver
 
 @pytest.mark.parametrize("version", ["2.1", "2.74", "2.75", "2.101", "2.102", "2.104", "latest"])
 def test_show_ignores_the_query_string(api: Api, cloud: Cloud, version: str) -> None:
-    """§4.3, §15.19: never validated, even from 2.102."""
+    """show keeps schemas.volume_attachments.show_query (show_query_v2102 is never wired
+    in): never validated, even from 2.102."""
     server = cloud.state.add_server("vm")
     volume = cloud.state.add_volume("vol")
     cloud.state.add_attachment(server.id, volume.id)
@@ -212,7 +222,7 @@ def test_show_ignores_the_query_string(api: Api, cloud: Cloud, version: str) -> 
     assert answer.get_json() == plain.get_json()
 
 
-# -- show errors: §6.2 -----------------------------------------------------------------
+# -- show errors: VolumeAttachmentController.show -----------------------------------------
 
 
 @pytest.mark.parametrize(("volume", "version"), [
@@ -235,7 +245,7 @@ def test_show_not_attached(api: Api, cloud: Cloud, volume: str, version: str) ->
                                                                   vol=volume_id))
 
 
-# -- who may look: §6 steps 5-6, §12 ---------------------------------------------------
+# -- who may look: common.get_instance, then context.can with nova.policies.volumes_attachments
 
 
 FOUND_NOT = "Instance {server} could not be found."
@@ -279,7 +289,7 @@ def test_who_may_look(api: Api, cloud: Cloud, operation: str, server: str, user:
                      message.format(server=server_id, operation=operation))
 
 
-# -- the project id in the path: §1, §6 step 3 -------------------------------------------
+# -- the project id in the path: ProjectMapper.create_route, wsgi.Resource._process_stack --
 
 MALFORMED_URL = ("Malformed request URL: URL's project_id '{url}' doesn't match Context's "
                  "project_id '{token}'")
@@ -353,7 +363,8 @@ def test_project_id_in_the_path_lists(api: Api, cloud: Cloud) -> None:
 
 
 def test_project_segment_that_is_not_hex_is_not_routed(api: Api, cloud: Cloud) -> None:
-    """§1, §9.4: only [0-9a-f-]+ matches; anything else is webob's plain 404."""
+    """ProjectMapper._get_project_id_token: only [0-9a-f-]+ matches; anything else is
+    nova.api.wsgi.Router's plain webob 404."""
     server = cloud.state.add_server("vm")
     answer = api.get(f"/compute/v2.1/demo/servers/{server.id}/os-volume_attachments",
                      version="2.89", headers={"Accept": "application/json"})

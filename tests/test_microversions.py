@@ -1,4 +1,10 @@
-"""Compute microversions: reading the headers, answering with them, and the gates (§2, §10)."""
+"""Compute microversions: reading the headers, answering with them, and the gates.
+
+Upstream: ``nova.api.openstack.wsgi.Request.set_api_version_request`` (reading the headers),
+``nova.api.openstack.wsgi.Resource._process_stack`` and ``wsgi.Fault`` (answering with them),
+``nova.api.openstack.api_version_request`` (``_MIN_API_VERSION``, ``_MAX_API_VERSION``) and
+``nova/api/openstack/compute/rest_api_version_history.rst`` (the gates; README.md
+"Microversions")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Security (fakenova issue 6): loopback by default and a warning beyond it; a control API
-that answers loopback callers, or holders of its token, only; tokens that expire and can
-be revoked, as Keystone's; other projects' objects invisible, as upstream.
+"""Security (README.md "Reliability, hostile input and security"): loopback by default and a
+warning beyond it; a control API that answers loopback callers, or holders of its token, only;
+tokens that expire and can be revoked, as Keystone's; other projects' objects invisible, as
+upstream.
 
 Already tested elsewhere, so not repeated here: another project's attachments (list, show,
 attach, detach: test_list_show, test_attach, test_detach), volumes (test_volume_api) and

@@ -1,6 +1,7 @@
 """A stateful property test: random sequences of attachment operations, against fakenova
 (the Flask test client, immediate clock) and against a small model of Nova's rules
-(../shared/reference/nova-volume-attachments.md §6 and §7) written here.
+(upstream's ``nova.api.openstack.compute.volume_attachments.VolumeAttachmentController`` and
+``nova.compute.api.API.attach_volume``, ``detach_volume`` and ``swap_volume``) written here.
 
 Each step is an attach, detach, delete_on_termination update, swap or server action, by
 the member or the admin, at a random microversion from 2.1 to 2.104; the status code must
@@ -202,7 +203,8 @@ class AttachmentRules(RuleBasedStateMachine):
 
     def _attach(self, name: str, volume: str, user: str, version: int, tag: str | None,
                 dot: bool | None) -> tuple[int, Disk | None]:
-        """The expected status and the disk it adds (§6.3); ``dot`` None when not sent."""
+        """The expected status and the disk it adds (VolumeAttachmentController.create,
+        API.attach_volume); ``dot`` None when not sent."""
         if (tag is not None and version < 49) or (dot is not None and version < 79):
             return 400, None  # the body's schema at this microversion
         server = self.servers.get(name)
@@ -255,7 +257,8 @@ class AttachmentRules(RuleBasedStateMachine):
             machine.disks.remove(disk)
             if (machine.vm_state == "shelved_offloaded" and disk.dot
                     and not self.holders(volume)):
-                del self.volumes[volume]  # deleted with it, unless attached elsewhere (§7.4)
+                # deleted with it (API._local_cleanup_bdm_volumes), unless attached elsewhere
+                del self.volumes[volume]
 
     # -- update and swap ------------------------------------------------------------------
 
@@ -288,7 +291,8 @@ class AttachmentRules(RuleBasedStateMachine):
             disk.volume = new  # the old volume's migration_status is now "success": still set
 
     def _swap(self, name: str, old: str, new: str, user: str, version: int) -> int:
-        """The expected status (§6.5)."""
+        """The expected status (VolumeAttachmentController.update and _update_volume_swap,
+        API.swap_volume)."""
         server = self.servers.get(name)
         if server is None:
             return 404

@@ -1,4 +1,12 @@
-"""PUT /servers/{server_id}/os-volume_attachments/{volume_id}: swap and update (§6.5, §4.2)."""
+"""PUT /servers/{server_id}/os-volume_attachments/{volume_id}: swap and update.
+
+Upstream: api-ref "Servers with volume attachments", "Update a volume attachment", and
+"Update ("swapping") Server volume attachments";
+``nova.api.openstack.compute.volume_attachments.VolumeAttachmentController.update`` with
+``_update_volume_regular`` and ``_update_volume_swap``, ``nova.compute.api.API.swap_volume``,
+and the ``update`` and ``update_v285`` schemas of
+``nova.api.openstack.compute.schemas.volume_attachments``.
+"""
 
 from __future__ import annotations
 
@@ -86,7 +94,7 @@ class SwapScene:
 
 
 def _seed_swap(cloud: Cloud, broken: set[int]) -> SwapScene:
-    """A swap whose rows ``broken`` of §6.5 fail, and whose other rows pass."""
+    """A swap whose rows ``broken`` of SWAP_ROWS fail, and whose other rows pass."""
     state = cloud.state
     server = state.add_server("vm", status="SHUTOFF" if 5 in broken else "ACTIVE",
                               locked=4 in broken)
@@ -113,6 +121,10 @@ def _seed_swap(cloud: Cloud, broken: set[int]) -> SwapScene:
                      body_volume=_random_id() if 3 in broken else new.id)
 
 
+# The swap's refusals in upstream's order: VolumeAttachmentController._update_volume_swap
+# (1 old volume not in Cinder, 2 not migrating, 3 new volume not in Cinder), then
+# API.swap_volume: check_instance_lock (4), check_instance_state (5), its own checks (6-8),
+# _count_attachments_for_swap (9) and BlockDeviceMapping.get_by_volume_and_instance (10).
 SWAP_ROWS: list[tuple[int, int, str, str]] = [
     (1, 404, "itemNotFound", "Volume {old} could not be found."),
     (2, 409, "conflictingRequest",
@@ -133,7 +145,8 @@ SWAP_ROWS: list[tuple[int, int, str, str]] = [
 @pytest.mark.parametrize("caller", ["admin", "service"])
 @pytest.mark.parametrize("row", [row for row, *_ in SWAP_ROWS])
 def test_swap_refusals_in_order(api: Api, cloud: Cloud, caller: str, row: int) -> None:
-    """Rows ``row``..10 all fail; row ``row`` answers. Admin bypasses the lock (row 4)."""
+    """Rows ``row``..10 of SWAP_ROWS all fail; row ``row`` answers. Admin bypasses the lock
+    (row 4, check_instance_lock)."""
     _add_service_user(cloud)
     scene = _seed_swap(cloud, broken=set(range(row, 11)))
     expected_row = 5 if (caller, row) == ("admin", 4) else row

@@ -1,9 +1,12 @@
 """Cinder v3 under /volume: version documents, microversions and volumes, as upstream.
 
-Reference: ../shared/reference/nova-volume-attachments.md §7.5 and §8 (the volume JSON
-clients read), ../shared/reference/clients.md §1.2 (discovery), §2.1-§2.2 and §4 (what
-the SDK and the CLI send), and upstream Cinder's cinder/api/openstack/wsgi.py,
-cinder/api/v3/volumes.py, cinder/api/v3/views/volumes.py and cinder/api/schemas/volumes.py.
+Upstream: Cinder's ``cinder.api.v3.views.volumes.ViewBuilder`` (the volume JSON clients
+read), ``cinder.volume.api.API`` and ``cinder.db.api._get_statuses_from_attachments`` (the
+status lifecycle), cinder/api/openstack/wsgi.py, cinder/api/v3/volumes.py and
+cinder/api/schemas/volumes.py; and what the clients send: ``keystoneauth1.discover.Discover``
+(discovery), ``openstack.block_storage.v3._proxy.Proxy``, ``openstack.resource.Resource.find``
+and ``openstack.cloud._block_storage`` (the SDK), ``openstackclient.compute.v2.server``
+``.AddServerVolume`` (the CLI).
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ No flask imports: the HTTP layer records plain values.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import deque
 from collections.abc import Iterable
@@ -17,28 +16,17 @@ from fakenova.harness.globs import glob_match
 DEFAULT_CAP = 10_000
 
 
-_PREFIXES = {
-    "compute": re.compile(r"^/compute/v2(?:\.1)?(?:/[0-9a-f-]{16,})?"),
-    "volume": re.compile(r"^/volume/v3(?:/[0-9a-f-]{16,})?"),
-    "identity": re.compile(r"^/identity(?:/v3)?"),
-}
-
-
-def service_path(service: str | None, path: str) -> str:
-    """The path after the service's version and project prefix: /servers/x/..."""
-    prefix = _PREFIXES.get(service or "")
-    return (prefix.sub("", path, count=1) if prefix else path) or "/"
-
-
 class JournalEntry(NamedTuple):
     """One request and its answer. A tuple of what the request gave, made on every request;
-    what is derived from it (the time's text, the service path) is worked out when read."""
+    the time's text is worked out when read. ``service_path`` is the path after the
+    service's version and project prefix (``/servers/x/os-volume_attachments``)."""
 
     seq: int
     timestamp: float  # seconds since the epoch
     service: str | None
     method: str
     path: str
+    service_path: str
     query: dict[str, list[str]]
     microversion: str | None
     project: str | None
@@ -52,10 +40,6 @@ class JournalEntry(NamedTuple):
     def time(self) -> str:
         """When the request came, in ISO 8601 (UTC)."""
         return datetime.fromtimestamp(self.timestamp, timezone.utc).isoformat()
-
-    @property
-    def service_path(self) -> str:
-        return service_path(self.service, self.path)
 
     def to_json(self) -> dict[str, Any]:
         return {"seq": self.seq, "time": self.time, "service": self.service,
@@ -133,13 +117,13 @@ class Journal(JournalQueries):
         return self._entries.maxlen or 0
 
     def record(self, timestamp: float, service: str | None, method: str, path: str,
-               query: dict[str, list[str]], microversion: str | None, project: str | None,
-               body: Any, status: int | None, fault: str | None = None,
+               service_path: str, query: dict[str, list[str]], microversion: str | None,
+               project: str | None, body: Any, status: int | None, fault: str | None = None,
                unimplemented: bool = False, nearest_route: str | None = None) -> JournalEntry:
         with self._lock:
             self._seq += 1
-            entry = JournalEntry(self._seq, timestamp, service, method, path, query,
-                                 microversion, project, body, status, fault, unimplemented,
+            entry = JournalEntry(self._seq, timestamp, service, method, path, service_path,
+                                 query, microversion, project, body, status, fault, unimplemented,
                                  nearest_route)
             self._entries.append(entry)
             return entry

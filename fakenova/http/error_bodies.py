@@ -1,4 +1,5 @@
-"""Turning errors into each service's own fault body, in one place.
+"""Turning errors into fault bodies, in one place: the bodies themselves, and the handlers
+that ask the request's service which of them it answers with.
 
 - Nova and Cinder: ``{"itemNotFound": {"code": 404, "message": ...}}``
 - Keystone, and keystonemiddleware's 401: ``{"error": {"code", "title", "message"}}``
@@ -15,7 +16,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from fakenova.errors import FakenovaError, Unauthorized, VersionNotSupported
+from fakenova.errors import FakenovaError
 from fakenova.http.exchange import exchange_or_none
 
 _FAULT_KEYS = {
@@ -31,7 +32,7 @@ _FAULT_KEYS = {
     501: "notImplemented",
     503: "serviceUnavailable",
 }
-_ROUTE_NOT_FOUND = "The resource could not be found."
+ROUTE_NOT_FOUND = "The resource could not be found."
 _BR = re.compile(r"<br.*?>", re.I | re.S)
 _TAG = re.compile(r"<.*?>", re.S)
 
@@ -75,35 +76,32 @@ def webob_error(status: int, explanation: str) -> Response:
     return Response(f"{code}\n\n{text}", status, content_type="text/plain; charset=UTF-8")
 
 
+def keystonemiddleware_401(message: str) -> Response:
+    """keystonemiddleware's refusal of a request without a valid token, in front of a
+    service: Keystone's body, and where to get a token."""
+    response = keystone_error(401, message)
+    response.headers["WWW-Authenticate"] = f'Keystone uri="{request.host_url}identity"'
+    return response
+
+
 def render_error(error: FakenovaError) -> Response:
     ex = exchange_or_none()
-    service = ex.service if ex else None
-    if isinstance(error, VersionNotSupported) and ex is not None:
-        ex.version_text = error.requested
-    if isinstance(error, Unauthorized) or service == "identity":
-        response = keystone_error(error.status, error.message)
-        if isinstance(error, Unauthorized) and service in ("compute", "volume"):
-            response.headers["WWW-Authenticate"] = f'Keystone uri="{request.host_url}identity"'
-        return response
-    if service == "control":
-        return json_response({"error": {"code": error.status, "message": error.message}},
-                             error.status)
-    return openstack_fault(error.status, error.message)
+    if ex is None:
+        return openstack_fault(error.status, error.message)
+    return ex.service.render_error(error)
 
 
 def render_http_exception(error: HTTPException) -> Response:
-    """Werkzeug's routing errors: an unknown path or method is webob's plain 404 upstream."""
+    """Werkzeug's routing errors: a path or method no route serves is the service's own
+    "not found" (webob's plain 404 upstream, for most)."""
     status = error.code or 500
     ex = exchange_or_none()
-    service = ex.service if ex else None
-    if status in (404, 405) and request.url_rule is None and ex is not None:
-        ex.unrouted = True  # the journal names the nearest route fakenova does have
     if status in (404, 405):
-        if service == "identity":
-            return keystone_error(404, _ROUTE_NOT_FOUND)
-        if service == "control":
-            return json_response({"error": {"code": 404, "message": _ROUTE_NOT_FOUND}}, 404)
-        return webob_error(404, _ROUTE_NOT_FOUND)
+        if ex is None:
+            return webob_error(404, ROUTE_NOT_FOUND)
+        if request.url_rule is None:
+            ex.unrouted = True  # the journal names the nearest route fakenova does have
+        return ex.service.render_unrouted(status)
     return webob_error(status, error.description or "")
 
 
@@ -112,15 +110,9 @@ def render_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return render_http_exception(error)
     ex = exchange_or_none()
-    service = ex.service if ex else None
-    if service == "identity":
-        return keystone_error(500, "An unexpected error prevented the server from fulfilling "
-                                   "your request.")
-    if service == "control":
-        return json_response({"error": {"code": 500, "message": repr(error)}}, 500)
-    return openstack_fault(
-        500, f"Unexpected API Error. Please contact the administrator\n{type(error)}"
-    )
+    if ex is None:
+        return openstack_fault(500, repr(error))
+    return ex.service.render_unexpected(error)
 
 
 def register(app: Flask) -> None:

@@ -12,21 +12,21 @@ if TYPE_CHECKING:
     from fakenova.cloud import Cloud
     from fakenova.domain.model import Context
     from fakenova.harness.fault_rules import FaultRule, RequestInfo
+    from fakenova.http.service import Service
     from fakenova.microversion import APIVersion
 
 
 @dataclass(slots=True, eq=False)
 class Exchange:
     cloud: Cloud
-    service: str | None           # identity, compute, volume, control; None outside them
+    service: Service              # whose path it is (``OUTSIDE`` when no service's)
     request_id: str
     body: bytes = b""
     json_body: Any = None
     context: Context | None = None    # whom the token names, once it has been checked
-    version: APIVersion | None = None  # compute's negotiated microversion
-    version_text: str | None = None    # what the answer's microversion headers say
-    volume_version: APIVersion | None = None
-    cinder_request_id: bool = False    # whether Cinder's answer carries x-compute-request-id
+    version: APIVersion | None = None  # the microversion negotiated with the service
+    version_text: str | None = None    # the one the answer's headers name (and the journal)
+    compute_request_id: bool = False   # whether the answer carries x-compute-request-id
     fault_request: RequestInfo | None = None
     fault_rule: FaultRule | None = None
     unrouted: bool = False             # no route implements the path or method

@@ -21,36 +21,18 @@ from flask import Request, Response, current_app
 
 from fakenova.errors import FakenovaError
 from fakenova.harness.fault_rules import RequestInfo
-from fakenova.harness.journal import service_path
-from fakenova.http.compute import pipeline as compute
 from fakenova.http.error_bodies import render_error
 from fakenova.http.exchange import Exchange
-from fakenova.http.volume import routes as volume
-from fakenova.microversion import APIVersion, compute_version
+from fakenova.microversion import APIVersion
 
 DROP_KEY = "fakenova.drop"
-_VOLUME_VERSION = re.compile(r"volume\s+(\d+\.\d+)", re.I)
-# Compute's catch-all under /compute answers 404 for every path below a version it serves:
-# such a request reached no route that implements it.
-_CATCH_ALL = "compute_versions.version_choices"
 _ID_SEGMENT = re.compile(r"(?<=/)(?:[0-9a-f-]{16,}|\d+)(?=/|$)")
 _ROUTE_VARIABLE = re.compile(r"<[^>]+>")
 _JOURNAL_BODY_LIMIT = 16384
 
 
-def _requested_version(service: str | None, req: Request) -> APIVersion | None:
-    try:
-        if service == "compute":
-            return compute_version(req.headers.get("OpenStack-API-Version"),
-                                   req.headers.get("X-OpenStack-Nova-API-Version"))
-        found = _VOLUME_VERSION.search(req.headers.get("OpenStack-API-Version", ""))
-        return APIVersion.parse(found.group(1)) if found and service == "volume" else None
-    except (FakenovaError, ValueError):
-        return None
-
-
 def _redacted(node: Any) -> Any:
-    """A Keystone body with every password replaced: the journal never holds one."""
+    """A body (Keystone's) with every password replaced: the journal never holds one."""
     if isinstance(node, dict):
         return {k: "***" if k == "password" else _redacted(v) for k, v in node.items()}
     if isinstance(node, list):
@@ -59,11 +41,10 @@ def _redacted(node: Any) -> Any:
 
 
 def _journal_body(ex: Exchange) -> Any:
-    if ex.service != "identity":
-        parsed = ex.json_body  # the service's pipeline parsed it already
-        if isinstance(parsed, (dict, list)) and len(ex.body) <= _JOURNAL_BODY_LIMIT:
-            return parsed
-        return _body(ex.body)
+    """The body as the journal keeps it: parsed where it is JSON, and never a password."""
+    parsed = ex.json_body  # the service's pipeline parsed it already
+    if isinstance(parsed, (dict, list)) and len(ex.body) <= _JOURNAL_BODY_LIMIT:
+        return parsed
     try:
         return _redacted(_body(ex.body))
     except RecursionError:
@@ -88,14 +69,14 @@ def _token_project(ex: Exchange, req: Request) -> str | None:
 
 def before(ex: Exchange, req: Request) -> None:
     """Apply a rule that fires on this request before it is handled."""
-    if ex.service in (None, "control"):
+    service = ex.service
+    if not service.harnessed:
         return  # the control API (and paths outside every service) answer regardless
     if not ex.cloud.faults:
         return  # no rule in force: nothing to describe the request for
-    info = RequestInfo(service=ex.service, method=req.method,
-                       path=service_path(ex.service, req.path), body=_body(ex.body),
-                       version=_requested_version(ex.service, req),
-                       project=_token_project(ex, req))
+    info = RequestInfo(service=service.name, method=req.method,
+                       path=service.service_path(req.path), body=_body(ex.body),
+                       version=_requested_version(ex, req), project=_token_project(ex, req))
     ex.fault_request = info
     rule = ex.cloud.faults.match(info)
     if rule is None:
@@ -113,17 +94,19 @@ def before(ex: Exchange, req: Request) -> None:
             raise rule.fault(info)
 
 
+def _requested_version(ex: Exchange, req: Request) -> APIVersion | None:
+    try:
+        return ex.service.requested_version(req)
+    except FakenovaError:
+        return None
+
+
 def _note_version(ex: Exchange, req: Request) -> None:
     """What the service's own pipeline notes before it can refuse a request, so that an
-    injected fault carries the same headers as a real one (the microversion; Cinder's
-    x-compute-request-id) and the journal names the microversion."""
+    injected fault carries the same headers as a real one and the journal names the
+    microversion."""
     with contextlib.suppress(FakenovaError):
-        if (req.blueprint or "").startswith("compute_api"):
-            compute.negotiate_version(ex, req)
-        elif req.blueprint == "volume" and not (req.endpoint or "").endswith("_redirect"):
-            ex.cinder_request_id = True
-            ex.volume_version = volume.negotiate_version(
-                req.headers.get("OpenStack-API-Version"), ex)
+        ex.service.note_version(ex, req)
 
 
 def after(ex: Exchange, req: Request, response: Response) -> Response:
@@ -147,11 +130,12 @@ def after(ex: Exchange, req: Request, response: Response) -> Response:
 
 def _nearest_route(ex: Exchange, req: Request) -> str:
     """The route fakenova has that looks most like a path it does not implement. Ids in the
-    path and variables in the routes compare as equal, so random ids do not sway the choice."""
-    service = ex.service
+    path and variables in the routes compare as equal, so random ids do not sway the choice;
+    catch-all routes (a ``path`` variable) are no candidates."""
+    own = f"/{ex.service.segment}"
     rules = [f"{' '.join(sorted((r.methods or set()) - {'HEAD', 'OPTIONS'}))} {r.rule}"
-             for r in current_app.url_map.iter_rules() if r.endpoint != _CATCH_ALL
-             and (service_path(service, r.rule) != r.rule or r.rule.startswith(f"/{service}"))]
+             for r in current_app.url_map.iter_rules()
+             if r.rule.startswith(own) and "<path:" not in r.rule]
     wanted = f"{req.method} {_ID_SEGMENT.sub('<>', req.path)}"
     return max(rules, key=lambda rule: SequenceMatcher(
         None, wanted, _ROUTE_VARIABLE.sub("<>", rule)).ratio())
@@ -160,23 +144,21 @@ def _nearest_route(ex: Exchange, req: Request) -> str:
 def record(ex: Exchange, req: Request, response: Response) -> None:
     """Write the request and its answer to the journal."""
     service = ex.service
-    if service is None or service == "control":
+    if not service.harnessed:
         return
     rule = ex.fault_rule
     dropped = bool(req.environ.get(DROP_KEY))
-    version = ex.version_text or (str(ex.volume_version) if ex.volume_version else None)
-    unimplemented = ex.unrouted or (
-        req.endpoint == _CATCH_ALL and response.status_code == 404)
     path = req.path
     ex.cloud.journal.record(
-        timestamp=time.time(), service=service, method=req.method, path=path,
+        timestamp=time.time(), service=service.name, method=req.method, path=path,
+        service_path=service.service_path(path),
         query=req.args.to_dict(flat=False) if req.query_string else {},
-        microversion=version,
+        microversion=ex.version_text,
         project=ex.context.project_id if ex.context else _token_project(ex, req),
         body=_journal_body(ex),
         status=None if dropped else response.status_code,
-        fault=rule.id if rule else None, unimplemented=unimplemented,
-        nearest_route=_nearest_route(ex, req) if unimplemented else None)
+        fault=rule.id if rule else None, unimplemented=ex.unrouted,
+        nearest_route=_nearest_route(ex, req) if ex.unrouted else None)
 
 
 class DropConnections:

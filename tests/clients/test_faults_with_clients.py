@@ -1,8 +1,11 @@
 """Every fault rule key and every preset, through unmodified clients on a served fakenova:
 what openstacksdk or novaclient then does.
 
-Reference: ../shared/reference/clients.md §1.4 (a dropped connection is keystoneauth's
-ConnectFailure; no retries for compute or volume), §2.3 and §3 (exception classes).
+Upstream: ``keystoneauth1.session.Session.request`` (a dropped connection is
+``keystoneauth1.exceptions.ConnectFailure``; ``connect_retries`` and ``status_code_retries``
+default to 0, so no retries for compute or volume), ``openstack.exceptions.raise_from_response``
+and ``novaclient.exceptions.from_response`` (exception classes). The rules and presets: README.md
+"Faults, the journal and snapshots".
 """
 
 from __future__ import annotations

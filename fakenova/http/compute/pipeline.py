@@ -1,123 +1,101 @@
-"""Nova's front door: version documents, and what every v2.1 API request goes through
-after routing (microversion, Content-Type, JSON body, the project id in the URL)."""
+"""What Nova's v2.1 API does around each request routed to it: the microversion from its
+two headers, Content-Type, the JSON body and the project id in the URL before the view; the
+request-id and microversion headers of every answer; fault bodies."""
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
-from flask import Blueprint, Flask, Request, abort, request
-from werkzeug.routing import BaseConverter
+from flask import Request, Response
 
-from fakenova.errors import BadRequest, UnsupportedMediaType
+from fakenova.errors import (
+    BadRequest,
+    FakenovaError,
+    InvalidVersion,
+    UnsupportedMediaType,
+    VersionNotSupported,
+)
 from fakenova.http.bodies import parse_json
-from fakenova.http.compute import attachments as volume_attachments
-from fakenova.http.compute import flavors, servers
-from fakenova.http.error_bodies import json_response
-from fakenova.http.exchange import Exchange, context, exchange
-from fakenova.microversion import MAX_VERSION, MIN_VERSION, compute_version
+from fakenova.http.error_bodies import openstack_fault
+from fakenova.http.exchange import Exchange, context, exchange_or_none
+from fakenova.microversion import MAX_VERSION, MIN_VERSION, VERSION_RE, APIVersion, parse_version
 
 _JSON_TYPES = ("application/json", "application/vnd.openstack.compute+json")
 _METHODS_WITH_BODY = ("POST", "PUT")
-
-versions_bp = Blueprint("compute_versions", __name__, url_prefix="/compute")
-api_bp = Blueprint("compute_api", __name__)
-api_bp.register_blueprint(volume_attachments.bp)
-api_bp.register_blueprint(servers.bp)
-api_bp.register_blueprint(flavors.bp)
+# The version documents answer without a token; every path below a version needs one.
+_OPEN_ROOTS = ("/compute/v2.1", "/compute/v2")
+API_PREFIX = re.compile(r"^/compute/v2(?:\.1)?(?:/[0-9a-f-]{16,})?")
 
 
-class ProjectIdConverter(BaseConverter):
-    """Nova's router only takes a project id segment made of hex digits and dashes."""
-
-    regex = "[0-9a-f-]+"
-
-
-def register(app: Flask) -> None:
-    app.url_map.converters["project_id"] = ProjectIdConverter
-    app.register_blueprint(versions_bp)
-    app.register_blueprint(api_bp, url_prefix="/compute/v2.1")
-    app.register_blueprint(api_bp, url_prefix="/compute/v2.1/<project_id:project_id>",
-                           name="compute_api_project")
+def needs_token(path: str) -> bool:
+    return any(path.startswith(root + "/") and path.rstrip("/") != root
+               for root in _OPEN_ROOTS)
 
 
-# -- version documents ---------------------------------------------------------------
+def _requested_text(openstack_api_version: str | None, legacy_header: str | None) -> str | None:
+    if openstack_api_version:
+        chosen = None
+        for entry in openstack_api_version.split(","):
+            parts = entry.strip().split(None, 1)
+            if len(parts) == 2 and parts[0].lower() == "compute":
+                chosen = parts[1].strip()
+        if chosen is not None:
+            return chosen
+    if legacy_header and legacy_header.strip():
+        return legacy_header.split(",")[-1].strip()
+    return None
 
 
-def _versions(base: str) -> dict[str, dict[str, Any]]:
-    return {
-        "v2.0": {"id": "v2.0", "status": "DEPRECATED", "version": "", "min_version": "",
-                 "updated": "2025-07-04T12:00:00Z",
-                 "links": [{"rel": "self", "href": f"{base}v2/"}],
-                 "media-types": [{"base": "application/json",
-                                  "type": "application/vnd.openstack.compute+json;version=2"}]},
-        "v2.1": {"id": "v2.1", "status": "CURRENT", "version": str(MAX_VERSION),
-                 "min_version": str(MIN_VERSION), "updated": "2013-07-23T11:33:21Z",
-                 "links": [{"rel": "self", "href": f"{base}v2.1/"}],
-                 "media-types": [{"base": "application/json",
-                                  "type": "application/vnd.openstack.compute+json;version=2.1"}]},
-    }
+@functools.lru_cache(maxsize=256)  # clients send the same few headers over and over
+def compute_version(openstack_api_version: str | None, legacy_header: str | None) -> APIVersion:
+    """The microversion a request asks for, as microversion_parse reads Nova's headers; no
+    header means the minimum."""
+    text = _requested_text(openstack_api_version, legacy_header)
+    if text is None:
+        return MIN_VERSION
+    if text == "latest":
+        return MAX_VERSION
+    if not VERSION_RE.match(text):
+        raise InvalidVersion(
+            f"API Version String {text} is of invalid format. Must be of format MajorNum.MinorNum."
+        )
+    version = parse_version(text)
+    if not MIN_VERSION <= version <= MAX_VERSION:
+        raise VersionNotSupported(
+            f"Version {version} is not supported by the API. "
+            f"Minimum is {MIN_VERSION} and maximum is {MAX_VERSION}.",
+            requested=str(version),
+        )
+    return version
 
 
-def _base() -> str:
-    return f"{request.host_url}compute/"
+def requested_version(req: Request) -> APIVersion:
+    environ = req.environ  # the headers, read where werkzeug's Headers would read them
+    return compute_version(environ.get("HTTP_OPENSTACK_API_VERSION"),
+                           environ.get("HTTP_X_OPENSTACK_NOVA_API_VERSION"))
 
 
-@versions_bp.get("")
-@versions_bp.get("/")
-def version_list() -> Any:
-    """The version list; upstream's root document has no media-types."""
-    versions = [{k: v for k, v in doc.items() if k != "media-types"}
-                for doc in _versions(_base()).values()]
-    return json_response({"versions": versions})
+def _is_api(req: Request) -> bool:
+    return (req.blueprint or "").startswith("compute_api")
 
 
-@versions_bp.get("/v2.1")
-@versions_bp.get("/v2.1/")
-def version_v21() -> Any:
-    negotiate_version(exchange(), request)
-    return json_response({"version": _version_doc("v2.1")})
-
-
-@versions_bp.get("/v2")
-@versions_bp.get("/v2/")
-def version_v20() -> Any:
-    return json_response({"version": _version_doc("v2.0")})
-
-
-def _version_doc(version_id: str) -> dict[str, Any]:
-    doc = _versions(_base())[version_id]
-    doc["links"].append({"rel": "describedby", "type": "text/html",
-                         "href": "http://docs.openstack.org/"})
-    return doc
-
-
-@versions_bp.get("/<path:rest>")
-def version_choices(rest: str) -> Any:
-    """Other paths under the root answer 300 with where the path exists in each version."""
-    if rest.split("/", 1)[0] in ("v2", "v2.1"):
-        abort(404)
-    choices = []
-    for version_id, doc in _versions(_base()).items():
-        prefix = "v2" if version_id == "v2.0" else "v2.1"
-        choices.append({"id": doc["id"], "status": doc["status"],
-                        "links": [{"rel": "self", "href": f"{_base()}{prefix}/{rest.strip('/')}"}],
-                        "media-types": doc["media-types"]})
-    return json_response({"choices": choices}, 300)
-
-
-# -- the v2.1 API pipeline -------------------------------------------------------------
+def note_version(ex: Exchange, req: Request) -> None:
+    if _is_api(req):
+        negotiate_version(ex, req)
 
 
 def negotiate_version(ex: Exchange, req: Request) -> None:
-    environ = req.environ  # the headers, read where werkzeug's Headers would read them
-    version = compute_version(environ.get("HTTP_OPENSTACK_API_VERSION"),
-                              environ.get("HTTP_X_OPENSTACK_NOVA_API_VERSION"))
+    version = requested_version(req)
     ex.version = version
     ex.version_text = str(version)
 
 
 def prepare(ex: Exchange, req: Request) -> None:
     """What Nova's API pipeline does before a request routed to it reaches its view."""
+    if not _is_api(req):
+        return
     negotiate_version(ex, req)
     _check_content_type(req)
     ex.json_body = _parse_body(ex.body) if req.method in _METHODS_WITH_BODY else None
@@ -139,3 +117,24 @@ def _check_content_type(req: Request) -> None:
 
 def _parse_body(raw: bytes) -> Any:
     return parse_json(raw) if raw else None
+
+
+def add_headers(ex: Exchange, req: Request, response: Response) -> None:
+    """The request id (twice) on every answer but the root's, and the microversion."""
+    headers = response.headers
+    if req.path.rstrip("/") != "/compute":
+        headers.add("x-openstack-request-id", ex.request_id)
+        headers.add("x-compute-request-id", ex.request_id)
+    if ex.version_text:
+        headers.add("OpenStack-API-Version", f"compute {ex.version_text}")
+        headers.add("X-OpenStack-Nova-API-Version", ex.version_text)
+        headers.add("Vary", "OpenStack-API-Version")
+        headers.add("Vary", "X-OpenStack-Nova-API-Version")
+
+
+def render_error(error: FakenovaError) -> Response:
+    """Nova's fault body; a 406 for an unserved version still names the one asked for."""
+    ex = exchange_or_none()
+    if isinstance(error, VersionNotSupported) and ex is not None:
+        ex.version_text = error.requested
+    return openstack_fault(error.status, error.message)

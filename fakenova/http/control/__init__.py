@@ -1,2 +1,41 @@
-"""The fake's control API under ``/_fakenova``: who may use it, its routes, and the OpenAPI
-document of the whole surface."""
+"""The fake's control API under ``/_fakenova``: who may use it (``guard``), its routes, and
+the OpenAPI document of the whole surface. It answers in its own error shape, sees no fault
+rules and is not journaled."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from fakenova.errors import FakenovaError
+from fakenova.http.control import document, guard, routes
+from fakenova.http.error_bodies import ROUTE_NOT_FOUND, json_response
+from fakenova.http.service import Service
+
+
+def _register(app: Flask) -> None:
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(document.bp)
+
+
+def _error(status: int, message: str) -> Response:
+    return json_response({"error": {"code": status, "message": message}}, status)
+
+
+def _render_error(error: FakenovaError) -> Response:
+    return _error(error.status, error.message)
+
+
+def _render_unrouted(status: int) -> Response:
+    return _error(404, ROUTE_NOT_FOUND)
+
+
+def _render_unexpected(error: Exception) -> Response:
+    return _error(500, repr(error))
+
+
+def service(control_token: str | None) -> Service:
+    """The control API, answering whom ``control_token`` (or, without one, loopback) lets
+    through."""
+    return Service(name="control", segment="_fakenova", register=_register, harnessed=False,
+                   guard=guard.guard(control_token), render_error=_render_error,
+                   render_unrouted=_render_unrouted, render_unexpected=_render_unexpected)

@@ -13,11 +13,11 @@ from weakref import WeakKeyDictionary
 
 from flask import Blueprint, Flask, Response, current_app
 
-from fakenova.http import error_bodies as faults
-from fakenova.http.compute import schemas as compute_schemas
-from fakenova.http.control import guard as control_auth
-from fakenova.http.error_bodies import json_response
-from fakenova.http.volume import routes as volume
+from fakenova.http.compute.schemas import versioned_schema
+from fakenova.http.control.guard import HEADER
+from fakenova.http.error_bodies import fault_key, json_response
+from fakenova.http.volume.pipeline import MAX_VERSION as VOLUME_VERSION
+from fakenova.http.volume.queries import PAGINATION, USER_FILTERS
 from fakenova.openapi import Route, Surface, build_document
 
 bp = Blueprint("openapi", __name__, url_prefix="/_fakenova")
@@ -45,11 +45,11 @@ def routes(app: Flask) -> list[Route]:
 
 
 def surface(app: Flask) -> Surface:
-    return Surface(routes=routes(app), compute_schema=compute_schemas.versioned_schema,
-                   fault_key=faults.fault_key, volume_version=volume.MAX_VERSION,
-                   volume_list_params=(*volume._PAGINATION, *volume.USER_FILTERS,
-                                       "all_tenants", "with_count"),
-                   control_header=control_auth.HEADER)
+    return Surface(routes=routes(app), compute_schema=versioned_schema,
+                   fault_key=fault_key, volume_version=VOLUME_VERSION,
+                   volume_list_params=(*PAGINATION, *USER_FILTERS, "all_tenants",
+                                       "with_count"),
+                   control_header=HEADER)
 
 
 def document(app: Flask) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from fakenova.domain.identity import PasswordAuth, inspect_token, issue_token, revoke_token
 from fakenova.domain.ids import stable_id
@@ -99,20 +99,17 @@ def _timestamp(moment: datetime) -> str:
 
 
 def catalog(project_id: str) -> list[dict[str, Any]]:
+    """Every service the app serves that has a catalog entry, at each interface."""
     base = request.host_url.rstrip("/")
-    services = [
-        ("identity", "keystone", f"{base}/identity"),
-        ("compute", "nova", f"{base}/compute/v2.1"),
-        ("volumev3", "cinderv3", f"{base}/volume/v3/{project_id}"),
-        ("block-storage", "cinder", f"{base}/volume/v3/{project_id}"),
-    ]
+    entries = [entry for service in current_app.extensions["fakenova.services"]
+               for entry in service.catalog]
     return [
-        {"id": stable_id("service", service_type), "type": service_type, "name": name,
-         "endpoints": [{"id": stable_id("endpoint", f"{service_type}:{interface}"),
+        {"id": stable_id("service", entry.type), "type": entry.type, "name": entry.name,
+         "endpoints": [{"id": stable_id("endpoint", f"{entry.type}:{interface}"),
                         "interface": interface, "region": REGION, "region_id": REGION,
-                        "url": url}
+                        "url": f"{base}/{entry.path.format(project_id=project_id)}"}
                        for interface in ("public", "internal", "admin")]}
-        for service_type, name, url in services
+        for entry in entries
     ]
 
 

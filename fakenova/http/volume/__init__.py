@@ -1,1 +1,24 @@
 """Cinder v3: version documents and volumes."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from fakenova.http.service import CatalogEntry, Service
+from fakenova.http.volume import pipeline, versions, volumes
+from fakenova.http.volume.routing import bp
+
+_VIEWS = (versions, volumes)  # their routes are on ``bp``
+
+
+def _register(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+SERVICE = Service(
+    name="volume", segment="volume", register=_register, api_prefix=pipeline.API_PREFIX,
+    needs_token=pipeline.needs_token, prepare=pipeline.prepare,
+    note_version=pipeline.note_version, requested_version=pipeline.requested_version,
+    add_headers=pipeline.add_headers,
+    catalog=(CatalogEntry("volumev3", "cinderv3", "volume/v3/{project_id}"),
+             CatalogEntry("block-storage", "cinder", "volume/v3/{project_id}")))

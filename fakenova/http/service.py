@@ -1,0 +1,99 @@
+"""What a service brings to the pipeline every request goes through.
+
+The pipeline finds a request's service by the first segment of its path and asks it for each
+of its parts: how it reads a request before its views run, the headers its answers carry,
+the bodies of its errors, the prefix its paths share. It never branches on a service's name,
+so a new service is one package that builds a ``Service`` and one line in the app factory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from flask import Flask, Request, Response
+
+from fakenova.errors import FakenovaError
+from fakenova.http.error_bodies import ROUTE_NOT_FOUND, openstack_fault, webob_error
+
+if TYPE_CHECKING:
+    from fakenova.http.exchange import Exchange
+    from fakenova.microversion import APIVersion
+
+def _never(path: str) -> bool:
+    return False
+
+
+def _nothing(ex: Exchange, req: Request) -> None:
+    return None
+
+
+def _no_version(req: Request) -> APIVersion | None:
+    return None
+
+
+def _no_headers(ex: Exchange, req: Request, response: Response) -> None:
+    return None
+
+
+def _webob_not_found(status: int) -> Response:
+    return webob_error(404, ROUTE_NOT_FOUND)
+
+
+def _nova_unexpected(error: Exception) -> Response:
+    return openstack_fault(
+        500, f"Unexpected API Error. Please contact the administrator\n{type(error)}")
+
+
+def _openstack_fault(error: FakenovaError) -> Response:
+    return openstack_fault(error.status, error.message)
+
+
+@dataclass(frozen=True, eq=False)
+class CatalogEntry:
+    """One service of Keystone's catalog; ``{project_id}`` in the path is the token's."""
+
+    type: str
+    name: str
+    path: str  # below the host: "compute/v2.1", "volume/v3/{project_id}"
+
+
+@dataclass(frozen=True, eq=False)
+class Service:
+    """One API fakenova serves under ``/{segment}``, and how the shared pipeline treats it.
+
+    ``harnessed`` services have fault rules applied to their requests and the journal
+    records them (every one but the fake's own control API). ``needs_token`` says which of
+    its paths keystonemiddleware guards; ``guard`` checks every request before routing
+    instead. ``prepare`` runs before a view of the service (with the URL's variables in
+    ``req.view_args``); ``note_version`` is what a request refused before its view still
+    reports (the microversion its answer names); ``requested_version`` is what fault rules
+    compare ``min_version`` and ``max_version`` with."""
+
+    name: str  # how fault rules, the journal and the OpenAPI document name it
+    segment: str  # the path's first segment: "compute" for /compute/...
+    register: Callable[[Flask], None]
+    api_prefix: re.Pattern[str] | None = None  # the version and project prefix of its paths
+    harnessed: bool = True
+    needs_token: Callable[[str], bool] = _never
+    guard: Callable[[Request], None] | None = None
+    prepare: Callable[[Exchange, Request], None] = _nothing
+    note_version: Callable[[Exchange, Request], None] = _nothing
+    requested_version: Callable[[Request], APIVersion | None] = _no_version
+    add_headers: Callable[[Exchange, Request, Response], None] = _no_headers
+    render_error: Callable[[FakenovaError], Response] = _openstack_fault
+    render_unrouted: Callable[[int], Response] = _webob_not_found
+    render_unexpected: Callable[[Exception], Response] = _nova_unexpected
+    catalog: tuple[CatalogEntry, ...] = ()
+
+    def service_path(self, path: str) -> str:
+        """The path after the service's version and project prefix: ``/servers/x/...``."""
+        if self.api_prefix is None:
+            return path
+        return self.api_prefix.sub("", path, count=1) or "/"
+
+
+OUTSIDE = Service(name="", segment="", register=lambda app: None, harnessed=False)
+"""Paths no service owns: refused as webob refuses them, with nothing else done."""
