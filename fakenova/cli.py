@@ -15,9 +15,9 @@ from fakenova import __version__, client_settings
 from fakenova.app import create_app
 from fakenova.domain.clock import CLOCK_MODES
 from fakenova.domain.identity import DEFAULT_TOKEN_TTL
+from fakenova.harness.access import HEADER, check_control_token, is_loopback
 from fakenova.harness.fixture_files import FixtureError
 from fakenova.harness.journal import DEFAULT_CAP
-from fakenova.http.control.guard import HEADER, check_control_token, is_loopback
 from fakenova.serving import FakenovaServer, ServerError
 
 CONTROL_TOKEN_ENV = "FAKENOVA_CONTROL_TOKEN"

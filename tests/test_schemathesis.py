@@ -66,7 +66,7 @@ from fakenova import Cloud, create_app
 from fakenova.domain.flavors import FLAVORS
 from fakenova.domain.identity import validate_token
 from fakenova.errors import Unauthorized
-from fakenova.http.control.guard import HEADER as CONTROL_HEADER
+from fakenova.harness.access import HEADER as CONTROL_HEADER
 from fakenova.http.volume.pipeline import MAX_VERSION as VOLUME_VERSION
 from fakenova.microversion import MAX_VERSION, APIVersion
 

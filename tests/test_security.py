@@ -30,7 +30,7 @@ from flask.testing import FlaskClient
 
 from fakenova import Cloud, cli, create_app
 from fakenova.domain import identity
-from fakenova.http.control.guard import is_loopback
+from fakenova.harness.access import is_loopback
 
 from .conftest import Api, assert_fault, attachments_path
 

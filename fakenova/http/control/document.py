@@ -13,8 +13,8 @@ from weakref import WeakKeyDictionary
 
 from flask import Blueprint, Flask, Response, current_app
 
+from fakenova.harness.access import HEADER
 from fakenova.http.compute.schemas import versioned_schema
-from fakenova.http.control.guard import HEADER
 from fakenova.http.error_bodies import fault_key, json_response
 from fakenova.http.volume.pipeline import MAX_VERSION as VOLUME_VERSION
 from fakenova.http.volume.queries import PAGINATION, USER_FILTERS

@@ -1,72 +1,19 @@
-"""Who may use the control API: anyone on loopback, or whoever holds the control token.
-
-With a control token, every ``/_fakenova`` request must carry it in
-``X-Fakenova-Control-Token`` (401 otherwise), from any address. Without one, the control
-API answers callers on loopback only (403 for the rest). The caller's address is the
-socket's peer (``REMOTE_ADDR``); forwarding headers are never trusted.
-"""
+"""The control API's guard: every ``/_fakenova`` request, routed or not, checked by the rules
+of ``fakenova.harness.access`` before its view runs."""
 
 from __future__ import annotations
 
-import ipaddress
-import secrets
 from collections.abc import Callable
 
 from flask import Request
 
-from fakenova.errors import FakenovaError, Forbidden
-
-HEADER = "X-Fakenova-Control-Token"
-_MISSING = f"The control API needs the {HEADER} header: fakenova was started with a control token."
-_WRONG = f"The {HEADER} header does not match the control token fakenova was started with."
-_NOT_LOOPBACK = ("The control API answers only callers on loopback, and {address} is not. "
-                 f"Start fakenova with --control-token TOKEN and send the token in {HEADER} "
-                 "to use it from elsewhere.")
-
-
-class ControlTokenRequired(FakenovaError):
-    """401 in the control API's own error shape (``Unauthorized`` would render Keystone's)."""
-
-    status = 401
-
-
-def is_loopback(host: str | None) -> bool:
-    """Whether an address (or the name ``localhost``) is loopback: 127.0.0.0/8 or ::1."""
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # a dual-stack socket's view of an IPv4 caller
-    return address.is_loopback
-
-
-def check_control_token(token: str) -> str:
-    """A control token must fit in a header as it is: printable ASCII, no spaces."""
-    if not token or not all("!" <= char <= "~" for char in token):
-        raise ValueError("a control token must be non-empty printable ASCII without spaces")
-    return token
+from fakenova.harness.access import HEADER, ControlAccess
 
 
 def guard(control_token: str | None) -> Callable[[Request], None]:
-    """What checks every ``/_fakenova`` request, routed or not, before its view runs."""
-    if control_token is not None:
-        check_control_token(control_token)
-    expected = control_token.encode() if control_token else None
+    access = ControlAccess(control_token)
 
     def check(req: Request) -> None:
-        if expected is None:
-            if not is_loopback(req.remote_addr):
-                raise Forbidden(_NOT_LOOPBACK.format(address=req.remote_addr or "unknown"))
-            return
-        given = req.headers.get(HEADER)
-        if given is None:
-            raise ControlTokenRequired(_MISSING)
-        if not secrets.compare_digest(given.encode("utf-8", "replace"), expected):
-            raise ControlTokenRequired(_WRONG)
+        access.check(req.remote_addr, req.headers.get(HEADER))
 
     return check
