@@ -2,10 +2,12 @@
 
 Each route (every method of every rule of ``app.url_map``, the project-id variants with
 their route) has a template (``TEMPLATES``): valid requests, with a body, query,
-microversion and user the route accepts. ``test_hostile_input`` runs hypothesis once per
-part of each route (``parts_of``): a path parameter, the query, each of the headers
-``OpenStack-API-Version``, ``X-OpenStack-Nova-API-Version``, ``X-Auth-Token``,
-``Content-Type`` and ``Accept`` (and the others as one part), each key of the valid bodies,
+microversion and user the route accepts. A ``GET`` route with none is fuzzed from a plain
+request of the demo user (``template``); every other route must have one.
+``test_hostile_input`` runs hypothesis once per part of each route (``parts_of``): a path
+parameter, the query, each of the headers ``OpenStack-API-Version``,
+``X-OpenStack-Nova-API-Version``, ``X-Auth-Token``, ``Content-Type`` and ``Accept`` (and the
+others as one part), each key of the valid bodies,
 the body's keys, encoding, bytes, size and nesting, the transfer (chunked) and the method.
 An example takes one of the route's valid requests and changes that one part: starting from
 a valid request gets the change deep into the handler instead of refused at the first check.
@@ -21,7 +23,7 @@ strategy first: every part of every route meets such a value in its first exampl
 ``test_fault_rules_fire_on_hostile_requests`` posts a generated fault rule (times, after,
 probability, seed, delay_ms, when, action, message, or a preset) aimed at a generated
 request, then sends that request. The control API is called from the test client's address,
-127.0.0.1, which ``fakenova.http.control.guard`` lets through without a control token. The
+127.0.0.1, which ``fakenova.harness.access`` lets through without a control token. The
 cloud's ``sleep`` (``Cloud.sleep``) is replaced by one that records the delay, so a rule's
 ``delay_ms`` never makes an example wait.
 
@@ -629,7 +631,20 @@ TEMPLATES: dict[str, Template] = {
     "GET /_fakenova/openapi.json": Template((Valid(user=None),)),
 }
 
-# Where a path parameter's valid values come from when the template does not fix it.
+# A GET route without a template of its own: a plain request of the demo user.
+PLAIN_GET = Template((Valid(),))
+
+
+def template(key: str) -> Template:
+    """The route's template; a GET route needs none to be fuzzed."""
+    if key in TEMPLATES or not key.startswith("GET "):
+        return TEMPLATES[key]
+    return PLAIN_GET
+
+
+# Where a path parameter's valid values come from when the template does not fix it (a name
+# not listed here takes ANY_SEGMENT's).
+ANY_SEGMENT = ("private",)
 PATH_VALUES: dict[str, tuple[str, ...]] = {
     "server_id": SERVERS,
     "volume_id": VOLUMES,
@@ -871,7 +886,8 @@ def _base_call(route: Route, valid: Valid, legacy_header: bool) -> Call:
         headers.append(("Content-Type", "application/json"))
     headers.extend(valid.headers)
     fixed = dict(valid.args)
-    args = tuple((name, fixed.get(name, PATH_VALUES[name][0])) for name in route.params)
+    args = tuple((name, fixed.get(name, PATH_VALUES.get(name, ANY_SEGMENT)[0]))
+                 for name in route.params)
     return Call(method=route.method, rule=route.rule, args=args, query=valid.query,
                 headers=tuple(headers), body=Body(valid.body), user=valid.user)
 
@@ -1077,7 +1093,7 @@ class Part:
 
     def valid(self) -> tuple[Valid, ...]:
         """The template's requests that have what this part changes."""
-        valid = TEMPLATES[self.key].valid
+        valid = template(self.key).valid
         if self.kind == "body-value":
             return tuple(v for v in valid if _has(v.body, self.target))
         return valid
@@ -1088,13 +1104,13 @@ def parts_of(key: str) -> list[Part]:
     route's own), the other headers, each key of the valid bodies (``body-value``), the
     body's keys, encoding, bytes, size and nesting, the transfer and the method. A route
     without a body gets one part where each of those body changes may bring one."""
-    template = TEMPLATES[key]
+    template_ = template(key)
     parts = [Part(key, "query"), Part(key, "method")]
     if _VARIABLE.search(key):
         parts.append(Part(key, "path"))
     parts += [Part(key, f"header {name}")
-              for name in (*HEADER_PARTS, *template.header_names, "other")]
-    bodies = [valid.body for valid in template.valid if valid.body is not NO_BODY]
+              for name in (*HEADER_PARTS, *template_.header_names, "other")]
+    bodies = [valid.body for valid in template_.valid if valid.body is not NO_BODY]
     if not bodies:
         return [*parts, Part(key, "body")]
     paths = sorted({path for body in bodies for path in _paths(body)}, key=repr)
@@ -1104,12 +1120,12 @@ def parts_of(key: str) -> list[Part]:
 
 def change(draw: st.DrawFn, call: Call, part: Part) -> Call:
     """``call`` with the part ``part`` names changed, everything else as the template has it."""
-    template = TEMPLATES[part.key]
+    template_ = template(part.key)
     kind = part.kind
     if kind == "path":
-        return _change_path(draw, call, template)
+        return _change_path(draw, call, template_)
     if kind == "query":
-        return _change_query(draw, call, template)
+        return _change_query(draw, call, template_)
     if kind.startswith("header "):
         return _change_header(draw, call, kind.removeprefix("header "))
     if kind == "body-value":
@@ -1492,13 +1508,15 @@ def harness() -> Harness:
 def test_every_route_has_a_template(harness: Harness) -> None:
     """Every method of every rule of the URL map has a template here, and every path
     parameter a source of valid values: a new route is fuzzed from the day it is added."""
-    missing = sorted({route.key for route in harness.routes if route.key not in TEMPLATES})
+    missing = sorted({route.key for route in harness.routes if route.key not in TEMPLATES
+                      and route.method != "GET"})
     assert not missing, f"routes with no template in TEMPLATES: {missing}"
     stale = sorted(set(TEMPLATES) - {route.key for route in harness.routes})
     assert not stale, f"templates of routes the app no longer has: {stale}"
     unserved = sorted({route.rule for route in harness.routes if route.service is None})
     assert not unserved, f"routes outside identity, compute, volume and _fakenova: {unserved}"
-    params = {name for route in harness.routes for name in route.params}
+    params = {name for route in harness.routes if route.key in TEMPLATES
+              for name in route.params}
     unknown = sorted(params - set(PATH_VALUES))
     assert not unknown, f"path parameters with no values in PATH_VALUES: {unknown}"
     assert {route.service for route in harness.routes} == set(_SERVICES.values())
@@ -1510,7 +1528,7 @@ def test_templates_are_valid_requests(harness: Harness) -> None:
     refuses (a locked server, a shelved one) may answer 403, 404 or 409."""
     refused = []
     for route in harness.routes:
-        for valid in TEMPLATES[route.key].valid:
+        for valid in template(route.key).valid:
             harness.fresh()
             call = _base_call(route, valid, legacy_header=False)
             answer = harness.check(call)
@@ -1521,7 +1539,9 @@ def test_templates_are_valid_requests(harness: Harness) -> None:
     assert not refused, "\n\n".join(refused)
 
 
-PARTS = [part for key in TEMPLATES for part in parts_of(key)]
+ROUTE_KEYS = sorted({route_key(method, rule.rule) for rule in create_app().url_map.iter_rules()
+                     for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}})
+PARTS = [part for key in ROUTE_KEYS for part in parts_of(key)]
 
 
 def examples(part: Part) -> int:

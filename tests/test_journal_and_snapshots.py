@@ -262,7 +262,7 @@ def test_a_scenario_cap_must_be_a_positive_whole_number(tmp_path: Path, cap: Any
     ("GET", "/compute/v2.1/os-hypervisors", "text/plain", "GET /compute/v2.1/servers"),
     ("GET", "/compute/v2/servers", "text/plain", "GET /compute/v2.1/servers"),
     ("GET", "/compute/v2.1/servers/{server}/os-interface", "text/plain",
-     "GET /compute/v2.1/servers/<server_id>"),
+     "GET /compute/v2.1/servers/<server_id>/ips"),
     ("GET", ATTACHMENTS + "/{volume}/extra", "text/plain",
      "GET /compute/v2.1/servers/<server_id>/os-volume_attachments/<volume_id>"),
     ("PATCH", ATTACHMENTS + "/{volume}", "text/plain",

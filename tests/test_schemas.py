@@ -13,12 +13,16 @@ import pytest
 
 from fakenova import schemagen
 from fakenova.errors import BadRequest
-from fakenova.http.compute.schemas import schema_document, versioned_schema
+from fakenova.http.compute.schemas import schema_key
 from fakenova.microversion import MAX_VERSION, MIN_VERSION, APIVersion, v
+from fakenova.schemagen import patches
+from fakenova.validation.catalog import PLACEHOLDERS, Catalog, SchemaLayoutError, read_schema
 from fakenova.validation.loader import Validators, default_validators, is_uuid_like
 
 PROJECT = Path(__file__).resolve().parents[1]
 SCHEMAS = PROJECT / "schemas"
+SOURCES = SCHEMAS / "sources" / "compute"
+COMPUTE = SCHEMAS / "compute"
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "api_samples"
 
 LIST = "volume_attachments.list"
@@ -78,9 +82,9 @@ def body_error(validators: Validators, operation: str, version: str, body: objec
 
 
 def test_generated_files_match_the_generator(tmp_path: Path) -> None:
-    schemagen.write(schemagen.render(SCHEMAS), tmp_path)
+    schemagen.write(schemagen.render(SOURCES), tmp_path)
     fresh = {path.name: path.read_text(encoding="utf-8") for path in tmp_path.glob("*.json")}
-    stored = {path.name: path.read_text(encoding="utf-8") for path in SCHEMAS.glob("*.json")}
+    stored = {path.name: path.read_text(encoding="utf-8") for path in COMPUTE.glob("*.json")}
     assert sorted(stored) == sorted(fresh), "run python -m fakenova.schemagen"
     for name, text in fresh.items():
         assert stored[name] == text, f"{name} is stale: run python -m fakenova.schemagen"
@@ -93,7 +97,7 @@ def test_check_mode_passes_on_the_project(capsys: pytest.CaptureFixture[str]) ->
 
 def test_check_mode_lists_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for name in (schemagen.PARAMETERS_FILE, schemagen.OVERLAY_FILE):
-        shutil.copy(SCHEMAS / name, tmp_path / name)
+        shutil.copy(SOURCES / name, tmp_path / name)
     assert schemagen.main(["--source", str(tmp_path)]) == 0
     capsys.readouterr()
     (tmp_path / "volume_attachments.update.response.2.1-2.104.json").write_text("{}\n")
@@ -112,17 +116,25 @@ def test_check_mode_lists_drift(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_output_is_deterministic_and_ends_with_a_newline() -> None:
-    first, second = schemagen.render(SCHEMAS), schemagen.render(SCHEMAS)
+    first, second = schemagen.render(SOURCES), schemagen.render(SOURCES)
     assert first == second
     assert all(text.endswith("}\n") for text in first.values())
 
 
 def test_unquoted_versions_are_refused(tmp_path: Path) -> None:
-    shutil.copy(SCHEMAS / schemagen.OVERLAY_FILE, tmp_path / schemagen.OVERLAY_FILE)
-    text = (SCHEMAS / schemagen.PARAMETERS_FILE).read_text(encoding="utf-8")
+    shutil.copy(SOURCES / schemagen.OVERLAY_FILE, tmp_path / schemagen.OVERLAY_FILE)
+    text = (SOURCES / schemagen.PARAMETERS_FILE).read_text(encoding="utf-8")
     (tmp_path / schemagen.PARAMETERS_FILE).write_text(text.replace('"2.70"', "2.70", 1))
     with pytest.raises(schemagen.SchemaSourceError, match="quoted"):
         schemagen.render(tmp_path)
+
+
+def _attachment_ranges() -> dict[str, list[dict[str, str]]]:
+    """Each attachment key's files, as index.json listed them before the names said it."""
+    catalog = Catalog()
+    return {key: [{"min": str(entry.low), "max": str(entry.high), "file": entry.file.name}
+                  for entry in catalog.entries("compute", key)]
+            for key in catalog.keys("compute") if key.startswith("volume_attachments.")}
 
 
 def _ranges(index: dict[str, list[dict[str, str]]], key: str) -> list[tuple[str, str]]:
@@ -130,7 +142,7 @@ def _ranges(index: dict[str, list[dict[str, str]]], key: str) -> list[tuple[str,
 
 
 def test_index_ranges() -> None:
-    index = json.loads((SCHEMAS / "index.json").read_text(encoding="utf-8"))
+    index = _attachment_ranges()
     last = str(MAX_VERSION)
     assert _ranges(index, f"{CREATE}.request") == [
         ("2.1", "2.48"),
@@ -163,8 +175,8 @@ def test_index_ranges() -> None:
 
 
 def test_key_order_follows_upstream() -> None:
-    index = json.loads((SCHEMAS / "index.json").read_text(encoding="utf-8"))
-    schema = json.loads((SCHEMAS / index[f"{UPDATE}.request"][1]["file"]).read_text())
+    index = _attachment_ranges()
+    schema = json.loads((COMPUTE / index[f"{UPDATE}.request"][1]["file"]).read_text())
     assert [key for key in schema if key != "title"] == [
         "$schema",
         "type",
@@ -694,25 +706,119 @@ def test_loaded_once() -> None:
 
 @pytest.mark.parametrize("path", sorted(p.relative_to(SCHEMAS).as_posix()
                                         for p in SCHEMAS.rglob("*.json")
-                                        if p.name != "index.json"))
+                                        if SCHEMAS / "sources" not in p.parents))
 def test_every_packaged_schema_is_a_valid_schema(path: str) -> None:
     """fakenova trusts its packaged schemas at run time (checking them costs every start
-    30 ms), so they are checked here, as they are used: compute's at every microversion."""
-    if not path.startswith("compute/"):
-        schema = json.loads((SCHEMAS / path).read_text())
-        jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator
-                                            ).check_schema(schema)
-        return
-    name = path.removeprefix("compute/")
-    document = schema_document(name)
-    actions = [key for key, value in document.items() if isinstance(value, dict)
-               ] if name == "servers.action.json" else [None]
-    seen = set()
+    30 ms), so they are checked here, as they are used: compute's hand-written ones (those
+    without a $schema too) as 2020-12, with the printable-characters class filled in."""
+    schema = read_schema(SCHEMAS / path)
+    default = jsonschema.Draft202012Validator if path.startswith("compute/") else \
+        jsonschema.Draft4Validator
+    jsonschema.validators.validator_for(schema, default=default).check_schema(schema)
+
+
+def _filled(schema: dict[str, Any]) -> dict[str, Any]:
+    text = json.dumps(schema, ensure_ascii=False)
+    for placeholder, fill in PLACEHOLDERS.items():
+        text = text.replace(placeholder, json.dumps(fill())[1:-1])
+    filled: dict[str, Any] = json.loads(text)
+    return filled
+
+
+@pytest.mark.parametrize("source", sorted(p.name for p in SOURCES.glob("*.json")))
+def test_each_range_holds_the_patched_source_at_every_version(source: str) -> None:
+    """The generated ranges of a JSON source are its x-microversions applied at each version
+    they cover, and together they cover 2.1 to the newest version."""
+    document = json.loads((SOURCES / source).read_text(encoding="utf-8"))
+    catalog, key = Catalog(), source.removesuffix(".json")
     for minor in range(MIN_VERSION.minor, MAX_VERSION.minor + 1):
-        for action in actions:
-            schema = versioned_schema(name, APIVersion(2, minor), action)
-            text = json.dumps(schema, sort_keys=True)
-            if text not in seen:
-                seen.add(text)
-                jsonschema.Draft202012Validator.check_schema(schema)
-    assert seen
+        version = APIVersion(2, minor)
+        expected = _filled(patches.at_version(document, version))
+        assert catalog.entry("compute", key, version).schema == expected, (key, version)
+
+
+# ---------------------------------------------------------------------------
+# (e) The one loader: names, ranges, a new API's schema
+# ---------------------------------------------------------------------------
+
+
+def _schema_file(folder: Path, name: str, schema: object) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(schema), encoding="utf-8")
+
+
+def test_the_loader_reads_keys_and_ranges_from_file_names(tmp_path: Path) -> None:
+    _schema_file(tmp_path / "compute", "servers.show.query.2.1-2.9.json", {"title": "old"})
+    _schema_file(tmp_path / "compute", "servers.show.query.2.10-2.20.json", {"title": "new"})
+    _schema_file(tmp_path / "control", "fault_rule.json", {"title": "any"})
+    (tmp_path / "compute" / "README.md").write_text("not a schema")
+    catalog = Catalog(tmp_path)
+    assert catalog.keys("compute") == ["servers.show.query"]
+    assert catalog.schema("compute", "servers.show.query", v("2.9")) == {"title": "old"}
+    assert catalog.schema("compute", "servers.show.query", v("2.10")) == {"title": "new"}
+    assert catalog.newest("compute", "servers.show.query") == {"title": "new"}
+    assert catalog.find("compute", "servers.show.query", v("2.21")) is None
+    with pytest.raises(KeyError):
+        catalog.entry("compute", "servers.show.query", v("2.21"))
+    with pytest.raises(KeyError):
+        catalog.newest("compute", "servers.list.query")
+    assert catalog.schema("control", "fault_rule") == {"title": "any"}
+    assert catalog.schema("control", "fault_rule", v("2.50")) == {"title": "any"}
+    assert catalog.keys("nothing") == []
+
+
+@pytest.mark.parametrize("names", [
+    ["k.2.1-2.10.json", "k.2.10-2.20.json"],
+    ["k.json", "k.2.1-2.10.json"],
+    ["k.2.9-2.1.json"],
+])
+def test_the_loader_refuses_ranges_that_overlap_or_are_none(tmp_path: Path,
+                                                            names: list[str]) -> None:
+    for name in names:
+        _schema_file(tmp_path / "compute", name, {})
+    with pytest.raises(SchemaLayoutError):
+        Catalog(tmp_path).keys("compute")
+
+
+def test_a_new_api_is_one_source_file(tmp_path: Path) -> None:
+    """The README's example: GET /servers/{server_id}/ips takes any query until 2.101."""
+    source, output = tmp_path / "sources" / "compute", tmp_path / "schemas" / "compute"
+    _schema_file(source, "servers.ips.query.json", {
+        "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+        "properties": {}, "additionalProperties": True, "x-microversions": [
+            {"op": "replace", "path": "/additionalProperties", "value": False,
+             "min": "2.102"}]})
+    assert schemagen.main(["--source", str(source), "--output", str(output)]) == 0
+    assert sorted(p.name for p in output.iterdir()) == [
+        "servers.ips.query.2.1-2.101.json", f"servers.ips.query.2.102-{MAX_VERSION}.json"]
+    catalog = Catalog(tmp_path / "schemas")
+    assert catalog.schema("compute", "servers.ips.query", v("2.101"))["additionalProperties"]
+    assert not catalog.newest("compute", "servers.ips.query")["additionalProperties"]
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ({"x-microversions": [{"op": "move", "path": "/a"}]}, "op must be"),
+    ({"x-microversions": [{"op": "add", "path": "/a"}]}, "take a value"),
+    ({"x-microversions": [{"op": "remove", "path": "/a", "min": 2.7}]}, "quoted"),
+    ({"x-microversions": [{"op": "remove", "path": "/a", "min": "2.9", "max": "2.8"}]},
+     "above max"),
+    ({"x-microversions": [{"op": "remove", "path": "/a/b", "min": "2.9"}]}, "no such place"),
+])
+def test_bad_patches_are_refused(tmp_path: Path, source: dict[str, Any], message: str) -> None:
+    _schema_file(tmp_path, "k.json", source)
+    with pytest.raises(schemagen.SchemaSourceError, match=message):
+        schemagen.render(tmp_path)
+
+
+@pytest.mark.parametrize(("name", "action", "key"), [
+    ("servers.create.request", None, "servers.create.request"),
+    ("servers.create.json", None, "servers.create.request"),
+    ("servers.index.query.json", None, "servers.index.query"),
+    ("show.query.json", None, "show.query"),
+    ("servers.action.json", "os-start", "servers.action.os-start.request"),
+    ("servers.action.request", "lock", "servers.action.lock.request"),
+    ("servers.ips.query", None, "servers.ips.query"),
+])
+def test_compute_names_are_keys_or_the_former_file_names(name: str, action: str | None,
+                                                         key: str) -> None:
+    assert schema_key(name, action) == key

@@ -15,12 +15,15 @@ from hypothesis import strategies as st
 
 from fakenova.errors import BadRequest
 from fakenova.microversion import APIVersion
-from fakenova.resources import schemas_dir
-from fakenova.validation.loader import Validators, format_checker
+from fakenova.validation.catalog import Catalog
+from fakenova.validation.loader import ATTACHMENTS, Validators, format_checker
 
-INDEX = json.loads(schemas_dir().joinpath("index.json").read_text())
-CHECKED = [(key, item) for key, items in INDEX.items() for item in items
-           if key.endswith((".request", ".query"))]
+# Every attachment request and query schema: (key, {"min", "max", "file"}).
+CATALOG = Catalog()
+CHECKED = [(key, {"min": str(entry.low), "max": str(entry.high), "file": entry.file.name})
+           for key in CATALOG.keys("compute")
+           if key.startswith(ATTACHMENTS) and key.endswith((".request", ".query"))
+           for entry in CATALOG.entries("compute", key)]
 AWKWARD: list[Any] = [
     None, True, False, 0, 1, -1, 1.0, 1.5, 2**40, "", " ", "0", "1", "true", "True", "no",
     "10000000-0000-4000-8000-000000000001", "10000000000040008000000000000001",
@@ -65,7 +68,7 @@ def _judged_alike(validators: Validators, key: str, item: dict[str, str],
 
 @pytest.mark.parametrize(("key", "item"), CHECKED, ids=[i["file"] for _, i in CHECKED])
 def test_the_compiled_schema_judges_as_jsonschema_does(key: str, item: dict[str, str]) -> None:
-    schema = json.loads(schemas_dir().joinpath(item["file"]).read_text())
+    schema = json.loads(CATALOG.root.joinpath("compute", item["file"]).read_text())
     reference = jsonschema.Draft4Validator(schema, format_checker=format_checker())
     validators = Validators()
     kind = key.rsplit(".", 1)[1]

@@ -24,44 +24,55 @@ class Rule:
     owner: bool = False
 
 
-_READER = Rule(role="reader")
-_MEMBER = Rule(role="member")
-_ADMIN = Rule()
+READER = Rule(role="reader")  # base.PROJECT_READER_OR_ADMIN
+MEMBER = Rule(role="member")  # base.PROJECT_MEMBER_OR_ADMIN
+ADMIN = Rule()  # base.ADMIN
 
 RULES: dict[str, Rule] = {
     # Nova
-    "os_compute_api:servers:index": _READER,
-    "os_compute_api:servers:detail": _READER,
-    "os_compute_api:servers:index:get_all_tenants": _ADMIN,
-    "os_compute_api:servers:detail:get_all_tenants": _ADMIN,
-    "os_compute_api:servers:show": _READER,
-    "os_compute_api:servers:create": _MEMBER,
-    "os_compute_api:servers:delete": _MEMBER,
-    "os_compute_api:servers:start": _MEMBER,
-    "os_compute_api:servers:stop": _MEMBER,
-    "os_compute_api:servers:reboot": _MEMBER,
-    "os_compute_api:os-lock-server:lock": _MEMBER,
-    "os_compute_api:os-lock-server:unlock": _MEMBER,
-    "os_compute_api:os-shelve:shelve": _MEMBER,
-    "os_compute_api:os-shelve:shelve_offload": _ADMIN,
-    "os_compute_api:os-shelve:unshelve": _MEMBER,
-    "os_compute_api:os-volumes-attachments:index": _READER,
-    "os_compute_api:os-volumes-attachments:show": _READER,
-    "os_compute_api:os-volumes-attachments:create": _MEMBER,
-    "os_compute_api:os-volumes-attachments:update": _MEMBER,
-    "os_compute_api:os-volumes-attachments:delete": _MEMBER,
+    "os_compute_api:servers:index": READER,
+    "os_compute_api:servers:detail": READER,
+    "os_compute_api:servers:index:get_all_tenants": ADMIN,
+    "os_compute_api:servers:detail:get_all_tenants": ADMIN,
+    "os_compute_api:servers:show": READER,
+    "os_compute_api:servers:create": MEMBER,
+    "os_compute_api:servers:delete": MEMBER,
+    "os_compute_api:servers:start": MEMBER,
+    "os_compute_api:servers:stop": MEMBER,
+    "os_compute_api:servers:reboot": MEMBER,
+    "os_compute_api:os-lock-server:lock": MEMBER,
+    "os_compute_api:os-lock-server:unlock": MEMBER,
+    "os_compute_api:os-shelve:shelve": MEMBER,
+    "os_compute_api:os-shelve:shelve_offload": ADMIN,
+    "os_compute_api:os-shelve:unshelve": MEMBER,
+    "os_compute_api:os-volumes-attachments:index": READER,
+    "os_compute_api:os-volumes-attachments:show": READER,
+    "os_compute_api:os-volumes-attachments:create": MEMBER,
+    "os_compute_api:os-volumes-attachments:update": MEMBER,
+    "os_compute_api:os-volumes-attachments:delete": MEMBER,
     "os_compute_api:os-volumes-attachments:swap": Rule(service=True),
     # Cinder
-    "volume:get": _READER,
-    "volume:get_all": _READER,
-    "volume:create": _MEMBER,
-    "volume:update": _MEMBER,
-    "volume:delete": _MEMBER,
+    "volume:get": READER,
+    "volume:get_all": READER,
+    "volume:create": MEMBER,
+    "volume:update": MEMBER,
+    "volume:delete": MEMBER,
     # Keystone: there is no system scope here, so upstream's system reader is left out
     "identity:validate_token": Rule(service=True, owner=True),
     "identity:check_token": Rule(owner=True),
     "identity:revoke_token": Rule(owner=True),
 }
+
+
+
+def declare(rules: dict[str, Rule]) -> None:
+    """Add an API's rules, as upstream's ``nova.policies`` modules each list their own; a
+    rule is declared once."""
+    taken = sorted(set(rules) & set(RULES))
+    if taken:
+        raise ValueError(f"policy rules declared twice: {taken}")
+    RULES.update(rules)
+
 
 # How a refusal reads: oslo.policy's PolicyNotAuthorized, as Nova and Cinder answer it, and
 # Keystone's ForbiddenAction.

@@ -6,8 +6,6 @@ imports: the HTTP layer describes each request as a ``RequestInfo`` and acts on 
 
 from __future__ import annotations
 
-import functools
-import json
 import random
 import re
 import string
@@ -16,13 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import jsonschema
-
 from fakenova.errors import BadRequest, FakenovaError, NotFound
 from fakenova.harness.globs import glob_match
 from fakenova.harness.presets import expand
 from fakenova.microversion import APIVersion
-from fakenova.resources import schemas_dir
+from fakenova.validation.catalog import DRAFT4, catalog
 
 # What webob says for each status when a rule gives no message.
 DEFAULT_MESSAGES = {
@@ -180,12 +176,6 @@ def _contains(body: Any, wanted: dict[str, Any]) -> bool:
     return all(value in found.get(key, []) for key, value in wanted.items())
 
 
-@functools.cache
-def _rule_validator() -> jsonschema.Draft4Validator:
-    schema = json.loads(schemas_dir().joinpath("control", "fault_rule.json").read_text())
-    return jsonschema.Draft4Validator(schema)
-
-
 def _check_template(message: str) -> None:
     """A message's placeholders are plain names (``{volume_id}``): no attribute, index,
     conversion or format spec, which would fail (or run long) when the rule fires. Literal
@@ -204,7 +194,7 @@ def _check_template(message: str) -> None:
 
 def check_rule(spec: Any) -> dict[str, Any]:
     """A rule as given by a user, checked; BadRequest says what is wrong."""
-    error = next(iter(_rule_validator().iter_errors(spec)), None)
+    error = catalog().entry("control", "fault_rule").first_error(spec, DRAFT4)
     if error is not None:
         where = "/".join(map(str, error.path))
         raise BadRequest(f"Invalid fault rule{f' field {where}' if where else ''}: "

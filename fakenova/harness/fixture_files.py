@@ -5,18 +5,17 @@ No flask imports here. A fixture is parsed once and applied on every reset.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from fakenova.domain.store import State
 from fakenova.errors import FakenovaError
-from fakenova.resources import fixtures_dir, schemas_dir
+from fakenova.resources import fixtures_dir
+from fakenova.validation.catalog import DRAFT4, catalog
 
 Fixture = Mapping[str, list[dict[str, Any]]]
 
@@ -63,12 +62,6 @@ def load(ref: str | Path) -> Fixture:
     return check(data or {}, str(path))
 
 
-@functools.cache
-def _validator() -> jsonschema.Draft4Validator:
-    schema = json.loads(schemas_dir().joinpath("control", "fixture.json").read_text())
-    return jsonschema.Draft4Validator(schema)
-
-
 def check(data: Any, source: str) -> Fixture:
     """The fixture's shape and types (``schemas/control/fixture.json``)."""
     if not isinstance(data, dict):
@@ -80,11 +73,21 @@ def check(data: Any, source: str) -> Fixture:
     for section, entries in data.items():
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise FixtureError(f"{source}: {section} must be a list of mappings")
-    error = next(iter(_validator().iter_errors(data)), None)
+    error = catalog().entry("control", "fixture").first_error(data, DRAFT4)
     if error is not None:
         where = " ".join(str(part) for part in error.path)
         raise FixtureError(f"{source}: {where}: {error.message}")
     return data
+
+
+def document_schema() -> dict[str, Any]:
+    """A fixture document as a JSON Schema, for the OpenAPI document: its sections, each a
+    list of entries with the keys that section accepts (their values are ``check``'s)."""
+    sections = {name: {"type": "array", "items": {
+        "type": "object", "properties": {key: {} for key in sorted(keys)},
+        "additionalProperties": False}} for name, (_, keys) in _SECTIONS.items()}
+    return {"title": "A fixture document", "type": "object", "properties": sections,
+            "additionalProperties": False}
 
 
 def apply(state: State, fixture: Fixture, source: str = "fixture") -> dict[str, list[Any]]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flask import Flask, Request, Response
 
 from fakenova.errors import FakenovaError
 from fakenova.http.error_bodies import ROUTE_NOT_FOUND, openstack_fault, webob_error
+from fakenova.openapi.bindings import Documentation
 
 if TYPE_CHECKING:
     from fakenova.http.exchange import Exchange
@@ -70,9 +71,11 @@ class Service:
     instead. ``prepare`` runs before a view of the service (with the URL's variables in
     ``req.view_args``); ``note_version`` is what a request refused before its view still
     reports (the microversion its answer names); ``requested_version`` is what fault rules
-    compare ``min_version`` and ``max_version`` with."""
+    compare ``min_version`` and ``max_version`` with. ``documentation`` is how the OpenAPI
+    document describes its operations: its route modules' bindings and the conventions they
+    share."""
 
-    name: str  # how fault rules, the journal and the OpenAPI document name it
+    name: str  # how fault rules and the journal name it
     segment: str  # the path's first segment: "compute" for /compute/...
     register: Callable[[Flask], None]
     api_prefix: re.Pattern[str] | None = None  # the version and project prefix of its paths
@@ -87,6 +90,7 @@ class Service:
     render_unrouted: Callable[[int], Response] = _webob_not_found
     render_unexpected: Callable[[Exception], Response] = _nova_unexpected
     catalog: tuple[CatalogEntry, ...] = ()
+    documentation: Documentation = field(default_factory=Documentation)
 
     def service_path(self, path: str) -> str:
         """The path after the service's version and project prefix: ``/servers/x/...``."""

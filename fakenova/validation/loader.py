@@ -1,29 +1,31 @@
-"""Request and response validation against the generated schemas in ``schemas/``.
+"""Nova's checks of requests and answers against its schemas, with upstream's messages.
 
 Messages are built the way Nova's ``nova.api.validation`` builds them, from the first
 error jsonschema's ``iter_errors`` yields (not ``best_match``), so that a client sees
-upstream's exact 400 texts.  No flask imports: the web layer passes plain data in.
+upstream's exact 400 texts. ``Validators`` checks the volume-attachment API (the schemas
+generated from ``schemas/sources/compute/parameters.yaml``) through the one loader,
+``fakenova.validation.catalog``. No flask imports: the web layer passes plain data in.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import json
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from importlib.resources.abc import Traversable
-from typing import Any
-
-import jsonschema
-from jsonschema.protocols import Validator
+from typing import TYPE_CHECKING, Any
 
 from fakenova.errors import BadRequest
 from fakenova.microversion import APIVersion
-from fakenova.resources import schemas_dir
+from fakenova.validation.catalog import Catalog, Dialect, Entry, catalog
 
-INDEX_FILE = "index.json"
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.protocols import Validator
+
+SERVICE = "compute"
+ATTACHMENTS = "volume_attachments."  # the keys Validators answers for
 
 Schema = dict[str, Any]
 
@@ -49,67 +51,29 @@ def _check_uuid_format(instance: object) -> bool:
     return is_uuid_like(instance)
 
 
+@functools.cache
 def format_checker() -> jsonschema.FormatChecker:
+    """Only uuid is checked (as oslo does); other formats pass, as in upstream's checker."""
+    import jsonschema
+
     checker = jsonschema.FormatChecker(formats=())
     checker.checks("uuid")(_check_uuid_format)
     return checker
 
 
-def _accept_any(instance: object) -> bool:
-    return True
+def _validator(schema: Schema) -> Validator:
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
+    return cls(schema, format_checker=format_checker())
 
 
-@dataclass
-class _Entry:
-    low: APIVersion
-    high: APIVersion
-    schema: Schema
-    validator: Validator
-    _accepts: Callable[[object], bool] | None = None
-
-    def first_error(self, instance: object) -> jsonschema.ValidationError | None:
-        """None when ``instance`` is valid. A schema compiled to Python code (on first use)
-        accepts most requests in a fraction of jsonschema's time; what it refuses, jsonschema
-        checks again, as upstream does, for the error and its message."""
-        if self._accepts is None:
-            self._accepts = _compile(self.schema)
-        if self._accepts(instance):
-            return None
-        return _first_error(self.validator, instance)
+# The attachment schemas: draft-04, uuid checked as oslo does, compiled to accept quickly.
+NOVA = Dialect(_validator, fast_formats={"uuid": _check_uuid_format})
 
 
-def _compile(schema: Schema) -> Callable[[object], bool]:
-    import fastjsonschema  # here, on first use: importing it costs a cold start 15 ms
-
-    # Formats jsonschema leaves unchecked here are accepted; uuid is checked as upstream does.
-    formats = dict.fromkeys(_formats_in(schema), _accept_any)
-    formats["uuid"] = _check_uuid_format
-    check = fastjsonschema.compile(schema, formats=formats, use_default=False)
-
-    def accepts(instance: object) -> bool:
-        try:
-            check(instance)
-        except fastjsonschema.JsonSchemaException:
-            return False
-        return True
-
-    return accepts
-
-
-def _formats_in(node: object) -> set[str]:
-    if isinstance(node, dict):
-        found = {node["format"]} if isinstance(node.get("format"), str) else set()
-        return found.union(*(_formats_in(value) for value in node.values()))
-    if isinstance(node, list):
-        return set().union(*(_formats_in(item) for item in node))
-    return set()
-
-
-def _first_error(validator: Validator, instance: object) -> jsonschema.ValidationError | None:
-    return next(iter(validator.iter_errors(instance)), None)
-
-
-def _body_message(error: jsonschema.ValidationError) -> str:
+def body_message(error: jsonschema.ValidationError) -> str:
+    """Nova's text for a refused request body."""
     if not error.path:
         return error.message
     return (
@@ -118,7 +82,8 @@ def _body_message(error: jsonschema.ValidationError) -> str:
     )
 
 
-def _query_message(error: jsonschema.ValidationError) -> str:
+def query_message(error: jsonschema.ValidationError) -> str:
+    """Nova's text for a refused query string (name -> list of values)."""
     # The path is (parameter name, index in its list of values): name it, not the index.
     if not error.path:
         return error.message
@@ -129,50 +94,32 @@ def _query_message(error: jsonschema.ValidationError) -> str:
 
 
 class Validators:
-    """Every generated schema, loaded, checked and compiled once.
+    """The volume-attachment API's schemas, each read and compiled once, on first use.
 
     ``operation`` names look like ``"volume_attachments.create"``; see ``operations``.
     """
 
     def __init__(self, root: Traversable | None = None) -> None:
-        root = root if root is not None else schemas_dir()
-        checker = format_checker()
-        index = json.loads(root.joinpath(INDEX_FILE).read_text(encoding="utf-8"))
-        self._entries: dict[str, tuple[_Entry, ...]] = {
-            key: tuple(self._load(root, item, checker) for item in items)
-            for key, items in index.items()
-        }
-        self.operations: frozenset[str] = frozenset(key.rsplit(".", 1)[0] for key in index)
+        self._catalog = Catalog(root) if root is not None else catalog()
 
-    @staticmethod
-    def _load(
-        root: Traversable, item: Mapping[str, str], checker: jsonschema.FormatChecker
-    ) -> _Entry:
-        schema = json.loads(root.joinpath(item["file"]).read_text(encoding="utf-8"))
-        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)
-        return _Entry(
-            low=APIVersion.parse(item["min"]),
-            high=APIVersion.parse(item["max"]),
-            schema=schema,
-            validator=cls(schema, format_checker=checker),
-        )
+    @functools.cached_property
+    def operations(self) -> frozenset[str]:
+        keys = self._catalog.keys(SERVICE)
+        return frozenset(key.rsplit(".", 1)[0] for key in keys if key.startswith(ATTACHMENTS))
 
-    def _entry(self, operation: str, kind: str, version: APIVersion) -> _Entry | None:
+    def _entry(self, operation: str, kind: str, version: APIVersion) -> Entry | None:
         if operation not in self.operations:
             raise KeyError(f"unknown operation {operation!r}")
-        for entry in self._entries.get(f"{operation}.{kind}", ()):
-            if entry.low <= version <= entry.high:
-                return entry
-        return None
+        return self._catalog.find(SERVICE, f"{operation}.{kind}", version)
 
     def validate_body(self, operation: str, version: APIVersion, body: object) -> None:
         """Raise BadRequest with Nova's message if ``body`` (None when empty) is invalid."""
         entry = self._entry(operation, "request", version)
         if entry is None:
             return
-        error = entry.first_error(body)
+        error = entry.first_error(body, NOVA)
         if error is not None:
-            raise BadRequest(_body_message(error))
+            raise BadRequest(body_message(error))
 
     def validate_query(
         self, operation: str, version: APIVersion, args: Mapping[str, list[str]]
@@ -186,9 +133,9 @@ class Validators:
         entry = self._entry(operation, "query", version)
         if entry is None or not kept:
             return kept
-        error = entry.first_error(kept)
+        error = entry.first_error(kept, NOVA)
         if error is not None:
-            raise BadRequest(_query_message(error))
+            raise BadRequest(query_message(error))
         if entry.schema.get("additionalProperties", True) is not False:
             known = entry.schema.get("properties", {})
             kept = {name: values for name, values in kept.items() if name in known}
@@ -206,7 +153,7 @@ class Validators:
             if body is not None:
                 raise AssertionError(f"{operation} at {version} answers without a body")
             return
-        error = _first_error(entry.validator, body)
+        error = next(iter(entry.validator(NOVA).iter_errors(body)), None)
         if error is not None:
             raise error
 
@@ -215,22 +162,3 @@ class Validators:
 def default_validators() -> Validators:
     """The packaged schemas, loaded on first use and shared afterwards."""
     return Validators()
-
-
-def _keystone_message(error: jsonschema.ValidationError) -> str:
-    if not error.path:
-        return error.message
-    return f"Invalid input for field '{'/'.join(map(str, error.path))}': {error.message}"
-
-
-@functools.cache
-def _keystone_token_validator() -> Validator:
-    schema = json.loads(schemas_dir().joinpath("identity", "token_issue.json").read_text())
-    return jsonschema.Draft4Validator(schema)
-
-
-def validate_token_request(auth: object) -> None:
-    """Keystone's schema check of the ``auth`` object of a token request."""
-    error = _first_error(_keystone_token_validator(), auth)
-    if error is not None:
-        raise BadRequest(_keystone_message(error))

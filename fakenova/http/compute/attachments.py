@@ -12,6 +12,7 @@ from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import Exchange, exchange
 from fakenova.integers import require_int
 from fakenova.microversion import APIVersion, v
+from fakenova.openapi.bindings import READ, WRITE, Binding, Bindings, ref
 
 bp = Blueprint("volume_attachments", __name__,
                url_prefix="/servers/<server_id>/os-volume_attachments")
@@ -114,3 +115,16 @@ def delete(server_id: str, volume_id: str) -> Response:
     ex, version = _call()
     attachments.detach(ex.cloud.state, ex.caller, server_id, volume_id, version)
     return _accepted()
+
+
+_PATH = "/compute/v2.1/servers/{server_id}/os-volume_attachments"
+BINDINGS = Bindings("volume-attachments", {
+    f"GET {_PATH}": Binding(200, ref("volume_attachments.list.response"),
+                            query="volume_attachments.list.query", errors=READ),
+    f"POST {_PATH}": Binding(202, body="volume_attachments.create.request", errors=WRITE),
+    f"GET {_PATH}/{{volume_id}}": Binding(200, ref("volume_attachments.show.response"),
+                                         query="volume_attachments.show.query", errors=READ),
+    f"PUT {_PATH}/{{volume_id}}": Binding(202, body="volume_attachments.update.request",
+                                         errors=WRITE),
+    f"DELETE {_PATH}/{{volume_id}}": Binding(202, errors=(*READ, 409)),
+})

@@ -13,6 +13,7 @@ from fakenova.http.compute.schemas import bool_from_string, request_version, val
 from fakenova.http.compute.views import next_links, page, render_flavor
 from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import context
+from fakenova.openapi.bindings import READ, Binding, Bindings, envelope
 
 bp = Blueprint("flavors", __name__)
 
@@ -70,3 +71,14 @@ def show(flavor_id: str) -> Response:
     if flavor is None:
         raise NotFound(f"Flavor {flavor_id} could not be found.")
     return json_response({"flavor": render_flavor(flavor, request_version())})
+
+
+_PATH = "/compute/v2.1/flavors"
+BINDINGS = Bindings("flavors", {
+    f"GET {_PATH}": Binding(200, envelope("flavors", True), query="flavors.index.query",
+                            errors=READ),
+    f"GET {_PATH}/detail": Binding(200, envelope("flavors", True),
+                                   query="flavors.index.query", errors=READ),
+    f"GET {_PATH}/{{flavor_id}}": Binding(200, envelope("flavor"), query="show.query",
+                                          errors=READ),
+})

@@ -33,6 +33,7 @@ from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import cloud, context, exchange
 from fakenova.integers import require_int
 from fakenova.microversion import v
+from fakenova.openapi.bindings import READ, WRITE, Binding, Bindings, envelope
 from fakenova.validation.loader import is_uuid_like
 
 bp = Blueprint("servers", __name__)
@@ -278,3 +279,19 @@ def action(server_id: str) -> Response:
     servers.server_action(cloud().state, context(), server_id, _ACTIONS[name],
                           reboot_type=reboot_type)
     return _accepted()
+
+
+_PATH = "/compute/v2.1/servers"
+BINDINGS = Bindings("servers", {
+    f"GET {_PATH}": Binding(200, envelope("servers", True), query="servers.index.query",
+                            errors=READ),
+    f"GET {_PATH}/detail": Binding(200, envelope("servers", True),
+                                   query="servers.index.query", errors=READ),
+    f"POST {_PATH}": Binding(202, {"anyOf": [envelope("server"), envelope("reservation_id")]},
+                             body="servers.create.request", errors=WRITE),
+    f"GET {_PATH}/{{server_id}}": Binding(200, envelope("server"), query="show.query",
+                                          errors=READ),
+    f"DELETE {_PATH}/{{server_id}}": Binding(204, errors=(*READ, 409)),
+    f"POST {_PATH}/{{server_id}}/action": Binding(202, body="servers.action.request",
+                                                  errors=WRITE),
+})

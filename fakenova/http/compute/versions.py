@@ -11,6 +11,7 @@ from fakenova.http.compute.pipeline import negotiate_version
 from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import exchange
 from fakenova.microversion import MAX_VERSION, MIN_VERSION
+from fakenova.openapi.bindings import VERSION_DOCUMENTS, Binding, Bindings, envelope
 
 bp = Blueprint("compute_versions", __name__, url_prefix="/compute")
 
@@ -78,3 +79,13 @@ def version_choices(rest: str) -> Any:
     return json_response({"choices": choices}, 300)
 
 
+_VERSION = envelope("version")
+BINDINGS = Bindings("versions", {
+    "GET /compute": Binding(200, envelope("versions", True)),
+    "GET /compute/": Binding(200, envelope("versions", True)),
+    "GET /compute/v2": Binding(200, _VERSION),
+    "GET /compute/v2/": Binding(200, _VERSION),
+    "GET /compute/v2.1": Binding(200, _VERSION, errors=(400, 406)),
+    "GET /compute/v2.1/": Binding(200, _VERSION, errors=(400, 406)),
+    "GET /compute/{rest}": Binding(300, envelope("choices", True), errors=(401, 404)),
+}, conventions=VERSION_DOCUMENTS)

@@ -7,9 +7,17 @@ from __future__ import annotations
 from flask import Flask, Response
 
 from fakenova.errors import FakenovaError
+from fakenova.harness.access import HEADER
 from fakenova.http.control import document, guard, routes
 from fakenova.http.error_bodies import ROUTE_NOT_FOUND, json_response
 from fakenova.http.service import Service
+from fakenova.openapi.bindings import (
+    Conventions,
+    Documentation,
+    ErrorBodies,
+    Scheme,
+    object_schema,
+)
 
 
 def _register(app: Flask) -> None:
@@ -33,9 +41,25 @@ def _render_unexpected(error: Exception) -> Response:
     return _error(500, repr(error))
 
 
+_TEXT = {"type": "string"}
+_ERROR = {"title": "The control API's error body", **object_schema(error={
+    **object_schema(code={"type": "integer"}, message=_TEXT), "additionalProperties": False}),
+    "additionalProperties": False}
+_TOKEN = Scheme("control", {
+    "type": "apiKey", "in": "header", "name": HEADER,
+    "description": "The control token fakenova was started with; without one, the control "
+                   "API answers callers on loopback only."})
+# Its own error bodies; the guard may refuse any call (401, 403); loopback needs no token.
+_DOCUMENTATION = Documentation(
+    Conventions(errors=ErrorBodies("control.error", components={"control.error": _ERROR}),
+                common_errors=(401, 403), security=(None, _TOKEN)),
+    (routes.BINDINGS, document.BINDINGS))
+
+
 def service(control_token: str | None) -> Service:
     """The control API, answering whom ``control_token`` (or, without one, loopback) lets
     through."""
     return Service(name="control", segment="_fakenova", register=_register, harnessed=False,
                    guard=guard.guard(control_token), render_error=_render_error,
-                   render_unrouted=_render_unrouted, render_unexpected=_render_unexpected)
+                   render_unrouted=_render_unrouted, render_unexpected=_render_unexpected,
+                   documentation=_DOCUMENTATION)

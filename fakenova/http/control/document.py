@@ -1,6 +1,7 @@
 """``/_fakenova/openapi.json``: an OpenAPI 3.1 document of fakenova's surface.
 
-The paths are the app's own URL rules; the document is built (``fakenova.openapi``) on the
+The paths are the app's own URL rules, each documented by the bindings its service carries
+(``Service.documentation``); the document is built (``fakenova.openapi.builder``) on the
 first request and kept for the app's life, as its routes no longer change by then.
 """
 
@@ -8,23 +9,27 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from flask import Blueprint, Flask, Response, current_app
 
-from fakenova.harness.access import HEADER
-from fakenova.http.compute.schemas import versioned_schema
 from fakenova.http.error_bodies import fault_key, json_response
+from fakenova.http.routing import ProjectIdConverter
+from fakenova.http.service import Service
 from fakenova.http.volume.pipeline import MAX_VERSION as VOLUME_VERSION
-from fakenova.http.volume.queries import PAGINATION, USER_FILTERS
-from fakenova.openapi import Route, Surface, build_document
+from fakenova.openapi.bindings import Binding, Bindings, Documentation, object_schema
+from fakenova.openapi.builder import Route, Surface, build_document
+from fakenova.openapi.components import Sources
 
 bp = Blueprint("openapi", __name__, url_prefix="/_fakenova")
 
 _DOCUMENTS: WeakKeyDictionary[Flask, dict[str, Any]] = WeakKeyDictionary()
 _VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 _AUTOMATIC = frozenset({"HEAD", "OPTIONS"})
+# Where the schemas of schemas/ are read: compute's at a microversion, Cinder's version.
+_SOURCES = Sources(volume_version=VOLUME_VERSION)
 
 
 def routes(app: Flask) -> list[Route]:
@@ -40,16 +45,21 @@ def routes(app: Flask) -> list[Route]:
                 path=_VARIABLE.sub(r"{\1}", rule.rule), method=method.lower(),
                 endpoint=rule.endpoint, view=f"{view.__module__}.{view.__qualname__}",
                 doc=inspect.getdoc(view),
-                patterns={name: converter.regex for name, converter in converters.items()}))
+                patterns={name: converter.regex for name, converter in converters.items()},
+                optional=frozenset(name for name, converter in converters.items()
+                                   if isinstance(converter, ProjectIdConverter))))
     return found
 
 
+def documentation(app: Flask) -> list[Documentation]:
+    """How each of the app's services documents its operations."""
+    services: Sequence[Service] = app.extensions["fakenova.services"]
+    return [service.documentation for service in services]
+
+
 def surface(app: Flask) -> Surface:
-    return Surface(routes=routes(app), compute_schema=versioned_schema,
-                   fault_key=fault_key, volume_version=VOLUME_VERSION,
-                   volume_list_params=(*PAGINATION, *USER_FILTERS, "all_tenants",
-                                       "with_count"),
-                   control_header=HEADER)
+    return Surface(routes=routes(app), services=documentation(app), sources=_SOURCES,
+                   fault_key=fault_key)
 
 
 def document(app: Flask) -> dict[str, Any]:
@@ -63,3 +73,9 @@ def document(app: Flask) -> dict[str, Any]:
 def openapi_document() -> Response:
     """This document: fakenova's surface as OpenAPI 3.1."""
     return json_response(document(current_app._get_current_object()))  # type: ignore[attr-defined]
+
+
+BINDINGS = Bindings("control", {
+    "GET /_fakenova/openapi.json": Binding(200, object_schema(
+        openapi={"type": "string"}, paths={"type": "object"})),
+})

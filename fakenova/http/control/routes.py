@@ -11,9 +11,11 @@ from flask import Blueprint, Response, request
 from fakenova import consistency
 from fakenova.domain.model import Server, User
 from fakenova.errors import BadRequest
-from fakenova.harness.fixture_files import FixtureError
+from fakenova.harness.fixture_files import FixtureError, document_schema
+from fakenova.harness.presets import PRESETS
 from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import cloud
+from fakenova.openapi.bindings import Binding, Bindings, envelope, object_schema, ref
 
 bp = Blueprint("control", __name__, url_prefix="/_fakenova")
 _JOURNAL_FILTERS = ("method", "path", "service", "project")
@@ -168,3 +170,41 @@ def remove_project(project_id: str) -> Response:
     """Forget a project and everything in it: how a test cleans up on a shared server."""
     cloud().remove_project(project_id)
     return Response(status=204)
+
+
+_CLOCK = ref("control.clock")
+BINDINGS = Bindings("control", {
+    "POST /_fakenova/reset": Binding(204),
+    "GET /_fakenova/state": Binding(200, object_schema(
+        servers={"type": "array"}, volumes={"type": "array"}), params=("check",)),
+    "GET /_fakenova/clock": Binding(200, _CLOCK),
+    "POST /_fakenova/clock": Binding(200, _CLOCK, body="control.advance", errors=(400,)),
+    "POST /_fakenova/faults": Binding(201, object_schema(id={"type": "string"}),
+                                      body="control.fault", errors=(400, 404)),
+    "GET /_fakenova/faults": Binding(200, envelope("faults", True)),
+    "DELETE /_fakenova/faults": Binding(204),
+    "DELETE /_fakenova/faults/{rule_id}": Binding(204, errors=(404,)),
+    "GET /_fakenova/requests": Binding(200, envelope("requests", True),
+                                       params=(*_JOURNAL_FILTERS, "status"), errors=(400,)),
+    "DELETE /_fakenova/requests": Binding(204, params=("project",)),
+    "POST /_fakenova/snapshots": Binding(201, object_schema(name={"type": "string"}),
+                                         body="control.snapshot", errors=(400,)),
+    "GET /_fakenova/snapshots": Binding(200, object_schema(
+        snapshots={"type": "array", "items": {"type": "string"}})),
+    "POST /_fakenova/snapshots/{name}/restore": Binding(204, errors=(404,)),
+    "DELETE /_fakenova/snapshots/{name}": Binding(204, errors=(404,)),
+    "POST /_fakenova/seed": Binding(201, {"type": "object"}, body="control.seed",
+                                    errors=(400,)),
+    "DELETE /_fakenova/projects/{project_id}": Binding(204, errors=(404,)),
+}, components={
+    "control.fault_preset": {
+        "title": "A fault preset, with any rule key narrowing it", "type": "object",
+        "properties": {"preset": {"enum": sorted(PRESETS)}}, "required": ["preset"]},
+    "control.fault": {"anyOf": [ref("control.fault_rule"), ref("control.fault_preset")]},
+    "control.advance": object_schema(advance={"type": "number"}),
+    "control.snapshot": object_schema(name={"type": "string", "minLength": 1}),
+    "control.seed": document_schema(),
+    "control.clock": object_schema(mode={"enum": ["immediate", "timed", "manual"]},
+                                   now={"type": "number"},
+                                   pending={"type": "integer", "minimum": 0}),
+})

@@ -11,6 +11,7 @@ from fakenova.http.error_bodies import ROUTE_NOT_FOUND, keystone_error
 from fakenova.http.exchange import Exchange
 from fakenova.http.identity import tokens
 from fakenova.http.service import CatalogEntry, Service
+from fakenova.openapi.bindings import Conventions, Documentation, ErrorBodies
 
 _UNEXPECTED = "An unexpected error prevented the server from fulfilling your request."
 
@@ -35,9 +36,15 @@ def _render_unexpected(error: Exception) -> Response:
     return keystone_error(500, _UNEXPECTED)
 
 
+# Every error, 401 included, is Keystone's body; its answers carry the request id.
+_DOCUMENTATION = Documentation(
+    Conventions(request_ids=("x-openstack-request-id",),
+                errors=ErrorBodies("keystone.error")),
+    (tokens.VERSION_BINDINGS, tokens.BINDINGS))
+
 SERVICE = Service(
     name="identity", segment="identity", register=_register,
     api_prefix=re.compile(r"^/identity(?:/v3)?"), add_headers=_add_headers,
     render_error=_render_error, render_unrouted=_render_unrouted,
     render_unexpected=_render_unexpected,
-    catalog=(CatalogEntry("identity", "keystone", "identity"),))
+    catalog=(CatalogEntry("identity", "keystone", "identity"),), documentation=_DOCUMENTATION)

@@ -15,7 +15,15 @@ from fakenova.domain.model import Project, Token, User
 from fakenova.errors import BadRequest
 from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import cloud, exchange
-from fakenova.validation.loader import validate_token_request
+from fakenova.openapi.bindings import (
+    VERSION_DOCUMENTS,
+    Binding,
+    Bindings,
+    envelope,
+    object_schema,
+    ref,
+)
+from fakenova.validation.keystone import validate_token_request
 
 bp = Blueprint("identity", __name__, url_prefix="/identity")
 
@@ -171,3 +179,25 @@ def revoke() -> Response:
     """Revoke the X-Subject-Token: 204, and from then on it is refused everywhere."""
     revoke_token(cloud().state, _caller_token(), request.headers.get("X-Subject-Token"))
     return Response(status=204)
+
+
+_VERSIONS = object_schema(versions=envelope("values", True))
+VERSION_BINDINGS = Bindings("versions", {
+    "GET /identity": Binding(300, _VERSIONS),
+    "GET /identity/": Binding(300, _VERSIONS),
+    "GET /identity/v3": Binding(200, envelope("version")),
+    "GET /identity/v3/": Binding(200, envelope("version")),
+}, conventions=VERSION_DOCUMENTS)
+
+_TOKENS = "/identity/v3/auth/tokens"
+BINDINGS = Bindings("identity", {
+    f"POST {_TOKENS}": Binding(201, envelope("token"), body="identity.token_request",
+                               params=("nocatalog",), errors=(400, 401, 413),
+                               headers=("X-Subject-Token",)),
+    f"GET {_TOKENS}": Binding(200, envelope("token"), params=("nocatalog",),
+                              errors=(401, 403, 404), headers=("X-Subject-Token",),
+                              request_headers=("X-Subject-Token",), token=True),
+    f"DELETE {_TOKENS}": Binding(204, errors=(401, 403, 404),
+                                 request_headers=("X-Subject-Token",), token=True),
+}, components={"identity.token_request": {**object_schema(auth=ref("identity.token_issue")),
+                                          "title": "Keystone v3 POST /auth/tokens body"}})

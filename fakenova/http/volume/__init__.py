@@ -7,13 +7,27 @@ from flask import Flask
 from fakenova.http.service import CatalogEntry, Service
 from fakenova.http.volume import pipeline, versions, volumes
 from fakenova.http.volume.routing import bp
+from fakenova.openapi.bindings import (
+    KEYSTONE_TOKEN,
+    OPENSTACK_FAULTS,
+    Conventions,
+    Documentation,
+    VersionHeader,
+)
 
-_VIEWS = (versions, volumes)  # their routes are on ``bp``
+_VIEWS = (versions, volumes)  # their routes are on ``bp``; their ``BINDINGS`` document them
 
 
 def _register(app: Flask) -> None:
     app.register_blueprint(bp)
 
+
+# Described at the newest microversion, with the headers pipeline.add_headers always sets.
+_DOCUMENTATION = Documentation(
+    Conventions(version=VersionHeader("volume", pipeline.MAX_VERSION),
+                request_ids=("x-openstack-request-id",), errors=OPENSTACK_FAULTS,
+                security=(KEYSTONE_TOKEN,)),
+    tuple(module.BINDINGS for module in _VIEWS))
 
 SERVICE = Service(
     name="volume", segment="volume", register=_register, api_prefix=pipeline.API_PREFIX,
@@ -21,4 +35,5 @@ SERVICE = Service(
     note_version=pipeline.note_version, requested_version=pipeline.requested_version,
     add_headers=pipeline.add_headers,
     catalog=(CatalogEntry("volumev3", "cinderv3", "volume/v3/{project_id}"),
-             CatalogEntry("block-storage", "cinder", "volume/v3/{project_id}")))
+             CatalogEntry("block-storage", "cinder", "volume/v3/{project_id}")),
+    documentation=_DOCUMENTATION)

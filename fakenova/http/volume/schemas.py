@@ -1,23 +1,24 @@
 """What Cinder's request bodies must look like: ``schemas/volume/`` at the request's
-microversion, with Cinder's format checkers and its reading of numbers written as strings."""
+microversion (through the one loader, ``fakenova.validation.catalog``), with Cinder's format
+checkers and its reading of numbers written as strings."""
 
 from __future__ import annotations
 
 import functools
-import json
-import re
-from collections.abc import Callable
-from typing import Any
-
-import jsonschema
-from jsonschema.protocols import Validator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from fakenova.domain.ids import is_uuid_like
 from fakenova.errors import BadRequest
 from fakenova.http.exchange import exchange
 from fakenova.http.volume.pipeline import request_version
-from fakenova.microversion import APIVersion
-from fakenova.resources import schemas_dir
+from fakenova.validation.catalog import Dialect, catalog
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.protocols import Validator
+
+SERVICE = "volume"
 
 
 def _as_number(value: object) -> int | float | None:
@@ -30,9 +31,8 @@ def _as_number(value: object) -> int | float | None:
     return None
 
 
-def _bound(keyword: str) -> Callable[..., Any]:
+def _bound(check: Callable[..., Iterator[Any] | None]) -> Callable[..., Any]:
     """Cinder's minimum/maximum also check numbers written as strings (``"10"``)."""
-    check = jsonschema.Draft4Validator.VALIDATORS[keyword]
 
     def validate(validator: Validator, bound: Any, instance: Any, schema: Any) -> Any:
         number = _as_number(instance)
@@ -56,40 +56,46 @@ def _length_format(entity: str) -> Callable[[object], bool]:
     return check
 
 
-_SCHEMA_FILE = re.compile(r"^volumes\.(\w+)\.request\.(\d+\.\d+)-(\d+\.\d+)\.json$")
-_CinderValidator = jsonschema.validators.extend(
-    jsonschema.Draft4Validator, {"minimum": _bound("minimum"), "maximum": _bound("maximum")})
-
-
 @functools.cache
-def _validators() -> dict[str, list[tuple[APIVersion, APIVersion, Validator]]]:
-    """schemas/volume/volumes.{operation}.request.{min}-{max}.json, compiled once."""
+def _format_checker() -> jsonschema.FormatChecker:
+    import jsonschema
+
     checker = jsonschema.FormatChecker(formats=())
     checker.checks("uuid")(is_uuid_like)
     checker.checks("name_non_mandatory_remove_white_spaces")(_length_format("name"))
     checker.checks("description_non_mandatory_remove_white_spaces")(
         _length_format("description"))
-    found: dict[str, list[tuple[APIVersion, APIVersion, Validator]]] = {}
-    for path in schemas_dir().joinpath("volume").iterdir():
-        match = _SCHEMA_FILE.match(path.name)
-        if match:
-            schema = json.loads(path.read_text(encoding="utf-8"))
-            found.setdefault(match[1], []).append((
-                APIVersion.parse(match[2]), APIVersion.parse(match[3]),
-                _CinderValidator(schema, format_checker=checker)))
-    return found
+    return checker
+
+
+@functools.cache
+def _validator_class() -> type[Validator]:
+    import jsonschema
+
+    base = jsonschema.Draft4Validator
+    cls: type[Validator] = jsonschema.validators.extend(base, {
+        "minimum": _bound(base.VALIDATORS["minimum"]),
+        "maximum": _bound(base.VALIDATORS["maximum"])})
+    return cls
+
+
+def _validator(schema: dict[str, Any]) -> Validator:
+    return _validator_class()(schema, format_checker=_format_checker())
+
+
+# schemas/volume/volumes.<operation>.request.<min>-<max>.json: draft-04, Cinder's formats.
+CINDER = Dialect(_validator)
 
 
 def validated_body(operation: str) -> dict[str, Any]:
     """The body's ``volume`` object, checked against the schema of the request's version."""
     body = exchange().json_body
-    for low, high, validator in _validators()[operation]:
-        if low <= request_version() <= high:
-            error = next(iter(validator.iter_errors(body)), None)
-            if error is not None:
-                raise BadRequest(
-                    f"Invalid input for field/attribute {error.path[-1]}. Value: "
-                    f"{error.instance}. {error.message}" if error.path else error.message)
+    entry = catalog().find(SERVICE, f"volumes.{operation}.request", request_version())
+    error = entry.first_error(body, CINDER) if entry is not None else None
+    if error is not None:
+        raise BadRequest(
+            f"Invalid input for field/attribute {error.path[-1]}. Value: "
+            f"{error.instance}. {error.message}" if error.path else error.message)
     volume: dict[str, Any] = body["volume"]
     for key in ("name", "description", "display_name", "display_description"):
         if isinstance(volume.get(key), str):

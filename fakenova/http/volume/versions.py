@@ -9,6 +9,7 @@ from flask import Response, request
 from fakenova.http.error_bodies import json_response
 from fakenova.http.volume.pipeline import MAX_VERSION, MIN_VERSION
 from fakenova.http.volume.routing import bp
+from fakenova.openapi.bindings import VERSION_DOCUMENTS, Binding, Bindings, envelope
 
 VERSIONS_UPDATED = "2023-08-31T00:00:00Z"
 
@@ -50,3 +51,10 @@ def root_redirect() -> Response:
 def v3_redirect() -> Response:
     return _redirect("/volume/v3/")
 
+
+BINDINGS = Bindings("versions", {
+    "GET /volume": Binding(302, headers=("Location",)),
+    "GET /volume/": Binding(300, envelope("versions", True)),
+    "GET /volume/v3": Binding(302, headers=("Location",)),
+    "GET /volume/v3/": Binding(200, envelope("versions", True)),
+}, conventions=VERSION_DOCUMENTS)

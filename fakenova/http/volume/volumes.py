@@ -17,6 +17,7 @@ from fakenova.http.volume.routing import api_route
 from fakenova.http.volume.schemas import validated_body
 from fakenova.http.volume.views import links, next_link, render_volume
 from fakenova.integers import require_int
+from fakenova.openapi.bindings import READ, WRITE, Binding, Bindings, envelope
 
 
 def _list(detail: bool) -> Response:
@@ -119,3 +120,18 @@ def delete(volume_id: str) -> Response:
     volumes.delete_volume(cloud().state, context(), volume_id)
     exchange().compute_request_id = False  # a plain webob.Response skips Cinder's request-id header
     return Response(b"", 202, content_type="text/html; charset=UTF-8")
+
+
+_PATH = "/volume/v3/volumes"
+_LIST_PARAMS = (*queries.PAGINATION, *queries.USER_FILTERS, "all_tenants", "with_count")
+BINDINGS = Bindings("volumes", {
+    f"GET {_PATH}": Binding(200, envelope("volumes", True), params=_LIST_PARAMS, errors=READ),
+    f"GET {_PATH}/detail": Binding(200, envelope("volumes", True), params=_LIST_PARAMS,
+                                   errors=READ),
+    f"POST {_PATH}": Binding(202, envelope("volume"), body="volumes.create.request",
+                             errors=WRITE),
+    f"GET {_PATH}/{{volume_id}}": Binding(200, envelope("volume"), errors=READ),
+    f"PUT {_PATH}/{{volume_id}}": Binding(200, envelope("volume"), body="volumes.update.request",
+                                          errors=WRITE),
+    f"DELETE {_PATH}/{{volume_id}}": Binding(202, errors=READ),
+})

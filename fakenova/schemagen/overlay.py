@@ -1,23 +1,16 @@
-"""Generate the JSON Schemas in ``schemas/`` from ``parameters.yaml`` and ``overlay.yaml``.
+"""The volume-attachment schemas' sources: ``parameters.yaml`` (the API reference's format)
+and ``overlay.yaml`` (what that format cannot say), turned into one schema per operation,
+kind (``request`` body, ``query``, ``response`` body) and microversion range.
 
-``python -m fakenova.schemagen`` rewrites the generated files; ``--check`` only compares
-and exits 1, listing the files that differ, are missing or are stale.
-
-For each operation and kind (``request`` body, ``query``, ``response`` body) the
-microversion line 2.1 to 2.104 is cut at every ``min_version`` and just after every
-``max_version`` of the parameters involved (and, for queries, where unknown parameters
-start being rejected).  Neighbouring ranges whose schemas come out equal are merged.
-Each range is written as ``<operation>.<kind>.<min>-<max>.json``, and ``index.json``
-maps ``"<operation>.<kind>"`` to its ranges in ascending order.
+Each kind's line 2.1 to the newest version is cut at every ``min_version`` and just after
+every ``max_version`` of the parameters involved (and, for queries, where unknown parameters
+start being rejected); neighbouring ranges whose schemas come out equal are merged.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
-import json
-import re
-import sys
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,25 +19,19 @@ from typing import Any
 import yaml
 
 from fakenova.microversion import MAX_VERSION, MIN_VERSION, APIVersion
+from fakenova.schemagen.ranges import (
+    Schema,
+    SchemaSourceError,
+    VersionedSchema,
+    next_version,
+    parse_version,
+    ranges,
+)
 
 PARAMETERS_FILE = "parameters.yaml"
 OVERLAY_FILE = "overlay.yaml"
-INDEX_FILE = "index.json"
 KINDS = ("request", "query", "response")
 LOCATIONS = ("path", "query", "body", "header")
-
-_VERSION_TEXT = re.compile(r"^[1-9][0-9]*\.(?:0|[1-9][0-9]*)$")
-
-Schema = dict[str, Any]
-
-
-class SchemaSourceError(ValueError):
-    """parameters.yaml or overlay.yaml is inconsistent."""
-
-
-def default_schemas_dir() -> Path:
-    """The project's top-level ``schemas/`` folder (the generator is a source-tree tool)."""
-    return Path(__file__).resolve().parent.parent / "schemas"
 
 
 # ---------------------------------------------------------------------------
@@ -72,16 +59,6 @@ class Sources:
     overlay: dict[str, Any]
 
 
-def _parse_version(value: object, where: str) -> APIVersion:
-    # A YAML float such as 2.70 would silently mean 2.7, so only strings are accepted.
-    if not isinstance(value, str) or not _VERSION_TEXT.match(value):
-        raise SchemaSourceError(f"{where}: version must be a quoted 'X.Y' string, got {value!r}")
-    version = APIVersion.parse(value)
-    if not MIN_VERSION <= version <= MAX_VERSION:
-        raise SchemaSourceError(f"{where}: {value} is outside {MIN_VERSION}..{MAX_VERSION}")
-    return version
-
-
 def _parameter(key: str, raw: object) -> Parameter:
     if not isinstance(raw, dict):
         raise SchemaSourceError(f"parameter {key}: expected a mapping")
@@ -95,8 +72,8 @@ def _parameter(key: str, raw: object) -> Parameter:
     for field in ("type", "description"):
         if not isinstance(raw.get(field), str) or not raw[field].strip():
             raise SchemaSourceError(f"parameter {key}: '{field}' must be a non-empty string")
-    low = _parse_version(raw.get("min_version", str(MIN_VERSION)), f"parameter {key}")
-    high = _parse_version(raw.get("max_version", str(MAX_VERSION)), f"parameter {key}")
+    low = parse_version(raw.get("min_version", str(MIN_VERSION)), f"parameter {key}")
+    high = parse_version(raw.get("max_version", str(MAX_VERSION)), f"parameter {key}")
     if low > high:
         raise SchemaSourceError(f"parameter {key}: min_version {low} > max_version {high}")
     return Parameter(
@@ -261,7 +238,7 @@ def _query_schema(sources: Sources, query: Mapping[str, Any], version: APIVersio
         if sources.parameters[key].active(version)
     }
     rejected_from = query.get("unknown_rejected_from")
-    strict = rejected_from is not None and version >= _parse_version(rejected_from, "query")
+    strict = rejected_from is not None and version >= parse_version(rejected_from, "query")
     return {"type": "object", "properties": properties, "additionalProperties": not strict}
 
 
@@ -278,14 +255,6 @@ def _schema_at(
 # ---------------------------------------------------------------------------
 
 
-def _next(version: APIVersion) -> APIVersion:
-    return APIVersion(version.major, version.minor + 1)
-
-
-def _previous(version: APIVersion) -> APIVersion:
-    return APIVersion(version.major, version.minor - 1)
-
-
 def _section_keys(operation: Mapping[str, Any], kind: str) -> list[str]:
     if kind == "query":
         return list(operation["query"].get("parameters", {}).values())
@@ -298,136 +267,28 @@ def _range_starts(sources: Sources, operation: Mapping[str, Any], kind: str) -> 
         parameter = sources.parameters[key]
         starts.add(parameter.min_version)
         if parameter.max_version < MAX_VERSION:
-            starts.add(_next(parameter.max_version))
+            starts.add(next_version(parameter.max_version))
     if kind == "query" and operation["query"].get("unknown_rejected_from") is not None:
-        starts.add(_parse_version(operation["query"]["unknown_rejected_from"], "query"))
+        starts.add(parse_version(operation["query"]["unknown_rejected_from"], "query"))
     return sorted(starts)
 
 
-@dataclass(frozen=True)
-class VersionedSchema:
-    operation: str
-    kind: str
-    low: APIVersion
-    high: APIVersion
-    schema: Schema
-
-    @property
-    def index_key(self) -> str:
-        return f"{self.operation}.{self.kind}"
-
-    @property
-    def filename(self) -> str:
-        return f"{self.index_key}.{self.low}-{self.high}.json"
+def _title(name: str, kind: str, low: APIVersion, high: APIVersion) -> str:
+    return f"{name} {kind}, microversions {low} to {high}"
 
 
-def _versioned(sources: Sources, name: str, kind: str) -> list[VersionedSchema]:
-    operation = sources.overlay["operations"][name]
-    starts = _range_starts(sources, operation, kind)
-    ends = [_previous(start) for start in starts[1:]] + [MAX_VERSION]
-    merged: list[tuple[APIVersion, APIVersion, Schema]] = []
-    for low, high in zip(starts, ends, strict=True):
-        schema = _schema_at(sources, operation, kind, low)
-        if merged and merged[-1][2] == schema:
-            merged[-1] = (merged[-1][0], high, schema)
-        else:
-            merged.append((low, high, schema))
-    return [VersionedSchema(name, kind, low, high, schema) for low, high, schema in merged]
-
-
-def build(sources: Sources) -> list[VersionedSchema]:
+def build(source_dir: Path) -> list[VersionedSchema]:
+    """Every operation's schemas, range by range, as the files hold them."""
+    sources = load_sources(source_dir)
+    draft = sources.overlay["draft"]
     result: list[VersionedSchema] = []
     for name, operation in sources.overlay["operations"].items():
         for kind in KINDS:
-            if kind in operation:
-                result.extend(_versioned(sources, name, kind))
+            if kind not in operation:
+                continue
+            starts = _range_starts(sources, operation, kind)
+            schema_at = functools.partial(_schema_at, sources, operation, kind)
+            for low, high, schema in ranges(starts, schema_at):
+                document = {"$schema": draft, "title": _title(name, kind, low, high), **schema}
+                result.append(VersionedSchema(f"{name}.{kind}", low, high, document))
     return result
-
-
-# ---------------------------------------------------------------------------
-# Rendering and writing
-# ---------------------------------------------------------------------------
-
-
-def _dump(data: object) -> str:
-    # Key order is significant (it decides which error jsonschema reports first).
-    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-
-
-def _document(sources: Sources, item: VersionedSchema) -> Schema:
-    title = f"{item.operation} {item.kind}, microversions {item.low} to {item.high}"
-    return {"$schema": sources.overlay["draft"], "title": title, **item.schema}
-
-
-def render(source_dir: Path) -> dict[str, str]:
-    """File name -> text of every generated file, index.json included."""
-    sources = load_sources(source_dir)
-    files: dict[str, str] = {}
-    index: dict[str, list[dict[str, str]]] = {}
-    for item in build(sources):
-        files[item.filename] = _dump(_document(sources, item))
-        index.setdefault(item.index_key, []).append(
-            {"min": str(item.low), "max": str(item.high), "file": item.filename}
-        )
-    files[INDEX_FILE] = _dump(index)
-    return files
-
-
-def differences(rendered: Mapping[str, str], output_dir: Path) -> list[str]:
-    """Generated files that are missing, different or stale (``*.json`` not generated)."""
-    problems = []
-    for name, text in sorted(rendered.items()):
-        path = output_dir / name
-        if not path.is_file():
-            problems.append(f"missing: {name}")
-        elif path.read_text(encoding="utf-8") != text:
-            problems.append(f"differs: {name}")
-    for path in sorted(output_dir.glob("*.json")):
-        if path.name not in rendered:
-            problems.append(f"stale: {path.name}")
-    return problems
-
-
-def write(rendered: Mapping[str, str], output_dir: Path) -> list[str]:
-    """Bring ``output_dir`` in line with ``rendered``; returns what was written or removed."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    changes = []
-    for path in sorted(output_dir.glob("*.json")):
-        if path.name not in rendered:
-            path.unlink()
-            changes.append(f"removed: {path.name}")
-    for name, text in sorted(rendered.items()):
-        path = output_dir / name
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8", newline="\n")
-            changes.append(f"wrote: {name}")
-    return changes
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fakenova.schemagen", description=__doc__)
-    parser.add_argument("--check", action="store_true", help="compare only; exit 1 on drift")
-    parser.add_argument("--source", type=Path, default=None, help="folder with the YAML files")
-    parser.add_argument("--output", type=Path, default=None, help="folder for the JSON files")
-    args = parser.parse_args(argv)
-    source = args.source or default_schemas_dir()
-    output = args.output or source
-    try:
-        rendered = render(source)
-    except SchemaSourceError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if args.check:
-        problems = differences(rendered, output)
-        for line in problems:
-            print(line)
-        if problems:
-            print("schemas are out of date: run python -m fakenova.schemagen", file=sys.stderr)
-        return 1 if problems else 0
-    for line in write(rendered, output):
-        print(line)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
