@@ -1552,6 +1552,7 @@ def examples(part: Part) -> int:
     return 4 if part.kind.startswith("header") or part.kind == "method" else 6
 
 
+@pytest.mark.slow  # some 800 hypothesis runs: the whole suite has them, the fast subset not
 @pytest.mark.parametrize("part", PARTS, ids=str)
 def test_hostile_input(harness: Harness, part: Part) -> None:
     """A route's valid requests with ``part`` changed to generated values: (a), (b) and (c)
@@ -1568,6 +1569,7 @@ def test_hostile_input(harness: Harness, part: Part) -> None:
     send()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("service", ["identity", "compute", "volume"])
 def test_fault_rules_fire_on_hostile_requests(harness: Harness, service: str) -> None:
     """A rule posted to /_fakenova/faults (status, message, times, after, probability, seed,
