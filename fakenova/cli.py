@@ -18,6 +18,7 @@ from fakenova.domain.identity import DEFAULT_TOKEN_TTL
 from fakenova.harness.access import HEADER, check_control_token, is_loopback
 from fakenova.harness.fixture_files import FixtureError
 from fakenova.harness.journal import DEFAULT_CAP
+from fakenova.harness.scenarios import ScenarioError
 from fakenova.serving import FakenovaServer, ServerError
 
 CONTROL_TOKEN_ENV = "FAKENOVA_CONTROL_TOKEN"
@@ -117,7 +118,7 @@ def serve(args: argparse.Namespace) -> int:
                          scenario=args.faults, seed=args.seed, journal_cap=args.journal_cap,
                          token_ttl=args.token_ttl, control_token=args.control_token)
         server = FakenovaServer(app, args.host, args.port, log_requests=args.verbose)
-    except (FixtureError, ServerError) as error:
+    except (FixtureError, ScenarioError, ServerError) as error:
         print(f"fakenova: {error}", file=sys.stderr)
         return 2
     # What the fixtures built lives as long as the server: kept out of the collector's full

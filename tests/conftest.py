@@ -67,10 +67,10 @@ class Api:
             kwargs["json"] = json
         if data is not None:
             kwargs["data"] = data
-        before = self.cloud.state.snapshot()
+        before = self.cloud.state.dump()
         answer = self.client.open(path, method=method, **kwargs)
         if answer.status_code >= 400 and not state_may_change:
-            assert self.cloud.state.snapshot() == before, (
+            assert self.cloud.state.dump() == before, (
                 f"{method} {path} answered {answer.status_code} but changed the state")
         elif answer.status_code < 300:
             self._check_response_schema(method, path, answer)

@@ -537,9 +537,9 @@ def test_refused_reservation_after_the_2_101_answer(api: Api, cloud: Cloud, volu
     (needs_device_returned False): its failure leaves no trace."""
     server = cloud.state.add_server("vm")
     volume = cloud.state.add_volume("vol", status=volume_status, multiattach=multiattach)
-    before = cloud.state.snapshot()
+    before = cloud.state.dump()
     answer = attach(api, server.id, volume.id, version=version)
     assert answer.status_code == 202
     assert answer.get_data() == b""
-    assert cloud.state.snapshot() == before
+    assert cloud.state.dump() == before
     assert listed(api, server.id, version="2.88") == []

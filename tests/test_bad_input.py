@@ -235,11 +235,11 @@ def test_keystone_reads_a_utf16_body_as_flask_does(api: Api) -> None:
     ("/_fakenova/clock", b'{"advance": Infinity}'),
 ])
 def test_the_control_api_refuses_what_json_cannot_say(api: Api, path: str, raw: bytes) -> None:
-    before = api.cloud.state.snapshot()
+    before = api.cloud.state.dump()
     answer = api.client.post(path, data=raw, headers={"Content-Type": "application/json"})
     assert answer.status_code == 400
     assert answer.get_json() == {"error": {"code": 400, "message": "Expected a JSON object"}}
-    assert api.cloud.state.snapshot() == before and api.cloud.faults.rules() == []
+    assert api.cloud.state.dump() == before and api.cloud.faults.rules() == []
 
 
 @pytest.mark.parametrize(("rule", "message"), [

@@ -22,8 +22,8 @@ from werkzeug.test import TestResponse
 from fakenova import Cloud, create_app
 from fakenova.errors import BadRequest
 from fakenova.harness.fault_rules import DEFAULT_MESSAGES
-from fakenova.harness.fixture_files import FixtureError
 from fakenova.harness.presets import PRESETS
+from fakenova.harness.scenarios import ScenarioError
 from fakenova.resources import fixtures_dir
 
 from .conftest import Api
@@ -352,12 +352,12 @@ def test_before_changes_nothing_and_after_applies_the_request(world: World, keys
                                                               seen: int | str,
                                                               applied: bool) -> None:
     world.cloud.faults.add(method="POST", **keys)
-    before = world.cloud.state.snapshot()
+    before = world.cloud.state.dump()
     assert outcome(world, ATTACH)[0] == seen
     with world.cloud.state.transaction() as state:
         assert (state.servers[world.server].volume_bdm(world.other) is not None) is applied
     if not applied:
-        assert world.cloud.state.snapshot() == before
+        assert world.cloud.state.dump() == before
     [entry] = world.cloud.journal.entries(method="POST", service="compute")
     assert entry.fault == "fault-1"
     assert entry.status == (None if seen == DROPPED else 200 if seen == TRUNCATED else seen)
@@ -491,13 +491,13 @@ def test_each_preset_and_what_a_client_sees(world: World, slept: list[float], ru
     world.cloud.faults.add(rule)
     if miss is not None:
         assert miss.send(world).status_code < 400
-    before = world.cloud.state.snapshot()
+    before = world.cloud.state.dump()
     result, answer = outcome(world, call)
     assert result == seen
     if message is not None:
         assert answer is not None
         assert fault_message(answer) == world.fill(message)
-    assert (world.cloud.state.snapshot() != before) is applied
+    assert (world.cloud.state.dump() != before) is applied
     assert slept == ([rule["delay_ms"] / 1000] if "delay_ms" in rule else [])
     [listed] = world.faults()
     assert (listed["name"], listed["fired"]) == (rule["preset"], 1)
@@ -637,7 +637,7 @@ def test_a_rule_must_be_a_json_object(world: World, body: bytes) -> None:
 
 
 def test_a_bad_scenario_rule_is_refused_when_the_file_is_loaded(tmp_path: Path) -> None:
-    with pytest.raises(FixtureError, match="stuck and volume go together"):
+    with pytest.raises(ScenarioError, match="stuck and volume go together"):
         create_app(scenario=write_scenario(tmp_path, {"faults": [{"stuck": "error"}]}))
 
 

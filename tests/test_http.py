@@ -152,7 +152,7 @@ def test_malformed_body(api: Api, cloud: Cloud, method: str, raw: bytes) -> None
 def test_empty_body(api: Api, cloud: Cloud, method: str) -> None:
     server = cloud.state.add_server("vm")
     path = attachments_path(server.id, VOLUME if method == "PUT" else None)
-    before = cloud.state.snapshot()
+    before = cloud.state.dump()
     # The raw client: werkzeug leaves Content-Length out for ``data=b""``.
     answer = api.client.open(path, method=method, input_stream=io.BytesIO(b""),
                              content_length=0,
@@ -160,7 +160,7 @@ def test_empty_body(api: Api, cloud: Cloud, method: str) -> None:
                                       "X-Auth-Token": api.token(),
                                       "OpenStack-API-Version": "compute 2.89"})
     assert answer.request.headers.get("Content-Length") == "0"
-    assert cloud.state.snapshot() == before
+    assert cloud.state.dump() == before
     assert_fault(answer, 400, "badRequest", "None is not of type 'object'")
 
 

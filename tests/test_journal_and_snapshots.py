@@ -17,7 +17,7 @@ from flask import Flask
 
 from fakenova import create_app
 from fakenova.errors import NotFound
-from fakenova.harness.fixture_files import FixtureError
+from fakenova.harness.scenarios import ScenarioError
 
 from .conftest import Api
 from .test_faults import (
@@ -251,7 +251,7 @@ def test_the_journal_stays_within_a_scenarios_cap_under_a_long_run(tmp_path: Pat
 ])
 def test_a_scenario_cap_must_be_a_positive_whole_number(tmp_path: Path, cap: Any,
                                                         message: str) -> None:
-    with pytest.raises(FixtureError, match=message):
+    with pytest.raises(ScenarioError, match=message):
         create_app(scenario=write_scenario(tmp_path, {"journal_cap": cap}))
 
 
@@ -417,14 +417,14 @@ def test_restoring_drops_transitions_still_in_flight(tmp_path: Path,
     volume = next(v.id for v in api.cloud.state.volumes.values() if v.name == "other")
     server = next(iter(api.cloud.state.servers))
     api.cloud.snapshot("initial")
-    before = api.cloud.state.snapshot()
+    before = api.cloud.state.dump()
     api.post(f"/compute/v2.1/servers/{server}/os-volume_attachments",
              json={"volumeAttachment": {"volumeId": volume}})
     assert api.cloud.state.clock.pending == 1
     api.cloud.restore("initial")
     assert api.cloud.state.clock.pending == 0
     api.cloud.advance(10)
-    assert api.cloud.state.snapshot() == before
+    assert api.cloud.state.dump() == before
 
 
 @pytest.mark.parametrize("take", ["python", "http", "scenario"])
@@ -450,12 +450,12 @@ def test_a_deleted_snapshot_is_gone_from_every_side(tmp_path: Path, fixture_file
 ])
 def test_snapshot_calls_that_cannot_be_done(world: World, method: str, path: str,
                                             body: Any, status: int, message: str) -> None:
-    before, names = world.cloud.state.snapshot(), world.cloud.snapshots()
+    before, names = world.cloud.state.dump(), world.cloud.snapshots()
     answer = world.api.client.open(path, method=method, json=body)
     assert answer.status_code == status
     assert answer.get_json() == {"error": {"code": status, "message": message}}
     assert world.cloud.snapshots() == names
-    assert world.cloud.state.snapshot() == before
+    assert world.cloud.state.dump() == before
 
 
 @pytest.mark.parametrize("operation", ["restore", "delete_snapshot"])

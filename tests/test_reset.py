@@ -59,7 +59,7 @@ def test_reset_restores_the_fixtures_exactly(seed: int, clock: str) -> None:
     app = create_app(["demo"], clock=clock)  # type: ignore[arg-type]
     api = Api(app)
     cloud = api.cloud
-    baseline = cloud.state.snapshot()
+    baseline = cloud.state.dump()
     rng = random.Random(seed)
     for step in range(60):
         random_request(api, rng)
@@ -68,19 +68,19 @@ def test_reset_restores_the_fixtures_exactly(seed: int, clock: str) -> None:
     cloud.state.add_project("extra")
     cloud.state.add_volume("seeded", project="extra")
     cloud.snapshot("midway")
-    assert cloud.state.snapshot() != baseline, "the run should have changed something"
+    assert cloud.state.dump() != baseline, "the run should have changed something"
     cloud.reset()
-    assert cloud.state.snapshot() == baseline
+    assert cloud.state.dump() == baseline
     cloud.restore("midway")
     cloud.reset()
-    assert cloud.state.snapshot() == baseline
+    assert cloud.state.dump() == baseline
 
 
 def test_a_seed_that_fails_halfway_changes_nothing() -> None:
     cloud = create_app(["demo"]).extensions["fakenova"]
-    before = cloud.state.snapshot()
+    before = cloud.state.dump()
     with pytest.raises(Exception, match="Instance ghost could not be found"):
         cloud.seed({"servers": [{"name": "new"}],
                     "attachments": [{"server": "web-1", "volume": "data-1"},
                                     {"server": "ghost", "volume": "data-2"}]})
-    assert cloud.state.snapshot() == before
+    assert cloud.state.dump() == before

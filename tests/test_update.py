@@ -240,11 +240,11 @@ def test_update_without_the_flag_changes_nothing(api: Api, cloud: Cloud) -> None
     server = cloud.state.add_server("vm")
     volume = cloud.state.add_volume("data")
     cloud.state.add_attachment(server.id, volume.id, delete_on_termination=True)
-    before = cloud.state.snapshot()
+    before = cloud.state.dump()
     answer = api.put(attachments_path(server.id, volume.id), version="2.89",
                      json={"volumeAttachment": {"volumeId": volume.id}})
     assert answer.status_code == 202, answer.get_data(as_text=True)
-    assert cloud.state.snapshot() == before
+    assert cloud.state.dump() == before
 
 
 @pytest.mark.parametrize("server_kwargs", [

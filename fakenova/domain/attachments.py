@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from ..errors import BadRequest, Conflict, NotFound
 from ..microversion import APIVersion, v
+from ..strutils import bool_from_string
 from .devices import next_device_name
 from .guards import check_instance_lock, check_instance_state, invalid_state
 from .model import (
     ATTACH_VM_STATES,
+    MAX_LIMIT,
     SHELVED_VM_STATES,
     SWAP_VM_STATES,
     BlockDeviceMapping,
@@ -25,14 +27,6 @@ from .model import (
 )
 from .policy import authorize
 from .store import State, locked
-
-MAX_LIMIT = 1000  # CONF.api.max_limit
-_TRUE_STRINGS = frozenset({"1", "t", "true", "on", "y", "yes"})
-
-
-def bool_from_string(value: bool | str) -> bool:
-    """oslo's strict bool_from_string, for values the schema already allowed."""
-    return value if isinstance(value, bool) else value.strip().lower() in _TRUE_STRINGS
 
 
 def _cinder_request_id() -> str:

@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+MAX_LIMIT = 1000  # CONF.api.max_limit: the longest page of a Nova list
 ROLE_IMPLIES = {"admin": "member", "member": "reader"}
 
 # Server vm_states from which attach and detach are allowed (compute API's check_instance_state).

@@ -125,7 +125,7 @@ class State(Seeding):
             return None
         return volume
 
-    def snapshot(self) -> dict[str, Any]:
+    def dump(self) -> dict[str, Any]:
         """A deep, JSON-ready copy of servers, volumes and attachments."""
         with self.transaction():
             return {

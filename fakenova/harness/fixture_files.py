@@ -1,6 +1,7 @@
 """Fixture files (YAML or JSON): the projects, users, servers, volumes and attachments to seed.
 
-No flask imports here. A fixture is parsed once and applied on every reset.
+No flask imports here. A fixture is parsed and checked once, applied once to build the
+baseline a reset returns to (``State.mark_baseline``), and then dropped.
 """
 
 from __future__ import annotations

@@ -11,10 +11,13 @@ import yaml
 
 from fakenova.errors import BadRequest
 from fakenova.harness.fault_rules import check_rule
-from fakenova.harness.fixture_files import FixtureError
 from fakenova.harness.presets import expand
 
 _KEYS = {"seed", "journal_cap", "faults", "snapshots"}
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; the message names the file and what is wrong."""
 
 
 @dataclass
@@ -30,23 +33,23 @@ def load(ref: str | Path) -> Scenario:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, ValueError, yaml.YAMLError) as error:  # ValueError: over 4,300 digits
-        raise FixtureError(f"scenario {path}: {error}") from error
+        raise ScenarioError(f"scenario {path}: {error}") from error
     if not isinstance(data, dict) or set(data) - _KEYS:
-        raise FixtureError(f"scenario {path}: a mapping with keys among {sorted(_KEYS)}")
+        raise ScenarioError(f"scenario {path}: a mapping with keys among {sorted(_KEYS)}")
     faults = data.get("faults") or []
     snapshots = data.get("snapshots") or []
     if not isinstance(faults, list) or not all(isinstance(f, dict) for f in faults):
-        raise FixtureError(f"scenario {path}: faults must be a list of rules")
+        raise ScenarioError(f"scenario {path}: faults must be a list of rules")
     if not isinstance(snapshots, list) or not all(isinstance(s, str) for s in snapshots):
-        raise FixtureError(f"scenario {path}: snapshots must be a list of names")
+        raise ScenarioError(f"scenario {path}: snapshots must be a list of names")
     for rule in faults:
         try:
             check_rule(expand(rule))
         except BadRequest as error:
-            raise FixtureError(f"scenario {path}: {error.message}") from error
+            raise ScenarioError(f"scenario {path}: {error.message}") from error
     for key in ("seed", "journal_cap"):
         if key in data and (not isinstance(data[key], int) or isinstance(data[key], bool)):
-            raise FixtureError(f"scenario {path}: {key} must be a whole number")
+            raise ScenarioError(f"scenario {path}: {key} must be a whole number")
     if "journal_cap" in data and data["journal_cap"] < 1:
-        raise FixtureError(f"scenario {path}: journal_cap must be at least 1")
+        raise ScenarioError(f"scenario {path}: journal_cap must be at least 1")
     return Scenario(data.get("seed"), data.get("journal_cap"), faults, snapshots)

@@ -10,9 +10,9 @@ from fakenova.domain import attachments
 from fakenova.domain.model import BlockDeviceMapping
 from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import Exchange, exchange
-from fakenova.integers import require_int
 from fakenova.microversion import APIVersion, v
 from fakenova.openapi.bindings import READ, WRITE, Binding, Bindings, ref
+from fakenova.strutils import require_int
 
 bp = Blueprint("volume_attachments", __name__,
                url_prefix="/servers/<server_id>/os-volume_attachments")

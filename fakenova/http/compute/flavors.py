@@ -9,11 +9,12 @@ from flask import Blueprint, Response
 
 from fakenova.domain.flavors import FLAVORS, Flavor
 from fakenova.errors import BadRequest, NotFound
-from fakenova.http.compute.schemas import bool_from_string, request_version, validated_query
+from fakenova.http.compute.schemas import request_version, validated_query
 from fakenova.http.compute.views import next_links, page, render_flavor
 from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import context
 from fakenova.openapi.bindings import READ, Binding, Bindings, envelope
+from fakenova.strutils import bool_from_string
 
 bp = Blueprint("flavors", __name__)
 

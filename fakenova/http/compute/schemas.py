@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 Schema = dict[str, Any]
 SERVICE = "compute"
 
-_TRUE_STRINGS = ("1", "t", "true", "on", "y", "yes")
-_FALSE_STRINGS = ("0", "f", "false", "off", "n", "no")
 
 
 def request_version() -> APIVersion:
@@ -200,17 +198,3 @@ def validated_query(name: str) -> dict[str, list[str]]:
         query = {key: values for key, values in query.items()
                  if key in schema["properties"] or (patterns and re.match(patterns, key))}
     return query
-
-
-def bool_from_string(value: object, strict: bool = False) -> bool:
-    """oslo's strutils.bool_from_string."""
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE_STRINGS:
-        return True
-    if strict and text not in _FALSE_STRINGS:
-        acceptable = ", ".join(f"'{s}'" for s in sorted(_TRUE_STRINGS + _FALSE_STRINGS))
-        raise BadRequest(f"Invalid input received: Unrecognized value '{value}', acceptable "
-                         f"values are: {acceptable}")
-    return False

@@ -16,7 +16,6 @@ from fakenova.domain.model import Server
 from fakenova.domain.servers import BlockDeviceRequest
 from fakenova.errors import BadRequest, NotFound
 from fakenova.http.compute.schemas import (
-    bool_from_string,
     request_version,
     schema_document,
     validate_body,
@@ -31,9 +30,9 @@ from fakenova.http.compute.views import (
 )
 from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import cloud, context, exchange
-from fakenova.integers import require_int
 from fakenova.microversion import v
 from fakenova.openapi.bindings import READ, WRITE, Binding, Bindings, envelope
+from fakenova.strutils import bool_from_string, require_int
 from fakenova.validation.loader import is_uuid_like
 
 bp = Blueprint("servers", __name__)

@@ -15,13 +15,12 @@ from urllib.parse import urlencode, urlsplit
 from flask import request
 
 from fakenova.domain.flavors import Flavor, flavor_for
-from fakenova.domain.model import Context, Server
+from fakenova.domain.model import MAX_LIMIT, Context, Server
 from fakenova.errors import BadRequest
 from fakenova.http.exchange import context
-from fakenova.integers import require_int
 from fakenova.microversion import APIVersion, v
+from fakenova.strutils import require_int
 
-MAX_LIMIT = 1000  # CONF.api.max_limit
 _PROGRESS_STATUSES = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")
 
 

@@ -16,10 +16,10 @@ from fakenova.harness.presets import PRESETS
 from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import cloud
 from fakenova.openapi.bindings import Binding, Bindings, envelope, object_schema, ref
+from fakenova.strutils import bool_from_string
 
 bp = Blueprint("control", __name__, url_prefix="/_fakenova")
 _JOURNAL_FILTERS = ("method", "path", "service", "project")
-_TRUE = ("1", "true", "yes", "on")
 
 
 def _refuse_constant(name: str) -> Any:
@@ -48,10 +48,10 @@ def reset() -> Response:
 def state() -> Response:
     """Every server, volume and attachment, as JSON; with ``?check=1`` also ``problems``,
     every broken invariant between Nova's and Cinder's records (``consistency.check``)."""
-    if request.args.get("check", "").lower() not in _TRUE:
-        return json_response(cloud().state.snapshot())
+    if not bool_from_string(request.args.get("check", "")):
+        return json_response(cloud().state.dump())
     with cloud().state.transaction() as current:
-        return json_response({**current.snapshot(), "problems": consistency.check(current)})
+        return json_response({**current.dump(), "problems": consistency.check(current)})
 
 
 @bp.get("/clock")

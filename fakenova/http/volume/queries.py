@@ -11,6 +11,7 @@ from typing import Any
 from fakenova.domain.model import Context, Volume
 from fakenova.errors import BadRequest
 from fakenova.microversion import APIVersion, v
+from fakenova.strutils import FALSE_STRINGS, TRUE_STRINGS
 
 MAX_LIMIT = 1000  # osapi_max_limit
 DB_MAX_INT = 0x7FFFFFFF
@@ -25,17 +26,15 @@ _SORT_COLUMNS = {"id": "id", "display_name": "name", "display_description": "des
                  "updated_at": "updated_at", "availability_zone": "availability_zone",
                  "bootable": "bootable", "multiattach": "multiattach", "user_id": "user_id",
                  "project_id": "project_id", "migration_status": "migration_status"}
-_TRUE = ("1", "t", "true", "on", "y", "yes")
-_FALSE = ("0", "f", "false", "off", "n", "no")
 
 
 def is_true(name: str, value: str | None) -> bool:
     """Cinder's get_bool_param: strict, with its own message."""
     if value is None:
         return False
-    if value.lower() not in _TRUE + _FALSE:
+    if value.lower() not in TRUE_STRINGS + FALSE_STRINGS:
         raise BadRequest(f"Value '{value}' for '{name}' is not a boolean.")
-    return value.lower() in _TRUE
+    return value.lower() in TRUE_STRINGS
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from fakenova.http.volume.pipeline import request_version
 from fakenova.http.volume.routing import api_route
 from fakenova.http.volume.schemas import validated_body
 from fakenova.http.volume.views import links, next_link, render_volume
-from fakenova.integers import require_int
 from fakenova.openapi.bindings import READ, WRITE, Binding, Bindings, envelope
+from fakenova.strutils import require_int
 
 
 def _list(detail: bool) -> Response:
