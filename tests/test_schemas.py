@@ -12,12 +12,13 @@ import jsonschema
 import pytest
 
 from fakenova import schemagen
+from fakenova.domain.ids import is_uuid_like
 from fakenova.errors import BadRequest
 from fakenova.http.compute.schemas import schema_key
 from fakenova.microversion import MAX_VERSION, MIN_VERSION, APIVersion, v
 from fakenova.schemagen import patches
 from fakenova.validation.catalog import PLACEHOLDERS, Catalog, SchemaLayoutError, read_schema
-from fakenova.validation.loader import Validators, default_validators, is_uuid_like
+from fakenova.validation.loader import Validators, default_validators
 
 PROJECT = Path(__file__).resolve().parents[1]
 SCHEMAS = PROJECT / "schemas"

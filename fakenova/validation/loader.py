@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import copy
 import functools
-import uuid
 from collections.abc import Mapping
 from importlib.resources.abc import Traversable
 from typing import TYPE_CHECKING, Any
 
+from fakenova.domain.ids import is_uuid_like
 from fakenova.errors import BadRequest
 from fakenova.microversion import APIVersion
 from fakenova.validation.catalog import Catalog, Dialect, Entry, catalog
@@ -30,18 +30,6 @@ ATTACHMENTS = "volume_attachments."  # the keys Validators answers for
 Schema = dict[str, Any]
 
 
-def is_uuid_like(value: str) -> bool:
-    """Same answer as ``oslo_utils.uuidutils.is_uuid_like``.
-
-    ``uuid.UUID`` accepts braces, a ``urn:uuid:`` prefix, any case and missing (or
-    misplaced) dashes; oslo additionally requires that nothing else was in the text.
-    """
-    try:
-        parsed = uuid.UUID(value)
-    except (TypeError, ValueError, AttributeError):
-        return False
-    stripped = value.replace("urn:", "").replace("uuid:", "").strip("{}").replace("-", "").lower()
-    return parsed.hex == stripped
 
 
 def _check_uuid_format(instance: object) -> bool:

@@ -9,17 +9,18 @@ import binascii
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import request
 
+from fakenova.domain.ids import is_uuid_like
 from fakenova.errors import BadRequest
 from fakenova.http.exchange import exchange
 from fakenova.microversion import APIVersion
 from fakenova.validation.catalog import Dialect, Entry, catalog
-from fakenova.validation.loader import body_message, is_uuid_like, query_message
+from fakenova.validation.loader import body_message, query_message
+from fakenova.validation.numbers import with_string_bounds
 from fakenova.validation.printable import is_printable
 
 if TYPE_CHECKING:
@@ -99,35 +100,15 @@ def _format_checker() -> jsonschema.FormatChecker:
 # -- Nova's dialect -----------------------------------------------------------------------
 
 
-def _number(instance: Any) -> int | float | None:
-    for kind in (int, float):
-        try:
-            number: int | float = kind(instance)
-        except (TypeError, ValueError):
-            continue
-        return number
-    return None
 
 
-def _bound(original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
-    """Nova checks minimum and maximum on numbers written as strings too ("10")."""
-
-    def check(validator: Validator, bound: Any, instance: Any, schema: Schema) -> Iterator[Any]:
-        number = _number(instance)
-        if number is not None:
-            yield from original(validator, bound, number, schema)
-    return check
 
 
 @functools.cache
 def _validator_class() -> type[Validator]:
     import jsonschema
 
-    base = jsonschema.Draft202012Validator
-    cls: type[Validator] = jsonschema.validators.extend(base, {
-        "minimum": _bound(base.VALIDATORS["minimum"]),
-        "maximum": _bound(base.VALIDATORS["maximum"])})
-    return cls
+    return with_string_bounds(jsonschema.Draft202012Validator)
 
 
 def _validator(schema: Schema) -> Validator:

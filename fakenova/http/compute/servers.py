@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from fakenova.domain import servers
+from fakenova.domain.ids import is_uuid_like
 from fakenova.domain.model import Server
 from fakenova.domain.servers import BlockDeviceRequest
 from fakenova.errors import BadRequest, NotFound
@@ -33,7 +34,6 @@ from fakenova.http.exchange import cloud, context, exchange
 from fakenova.microversion import v
 from fakenova.openapi.bindings import READ, WRITE, Binding, Bindings, envelope
 from fakenova.strutils import bool_from_string, require_int
-from fakenova.validation.loader import is_uuid_like
 
 bp = Blueprint("servers", __name__)
 

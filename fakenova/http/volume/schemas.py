@@ -5,7 +5,7 @@ checkers and its reading of numbers written as strings."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fakenova.domain.ids import is_uuid_like
@@ -13,6 +13,7 @@ from fakenova.errors import BadRequest
 from fakenova.http.exchange import exchange
 from fakenova.http.volume.pipeline import request_version
 from fakenova.validation.catalog import Dialect, catalog
+from fakenova.validation.numbers import with_string_bounds
 
 if TYPE_CHECKING:
     import jsonschema
@@ -21,24 +22,8 @@ if TYPE_CHECKING:
 SERVICE = "volume"
 
 
-def _as_number(value: object) -> int | float | None:
-    for convert in (int, float):
-        try:
-            number: int | float = convert(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            continue
-        return number
-    return None
 
 
-def _bound(check: Callable[..., Iterator[Any] | None]) -> Callable[..., Any]:
-    """Cinder's minimum/maximum also check numbers written as strings (``"10"``)."""
-
-    def validate(validator: Validator, bound: Any, instance: Any, schema: Any) -> Any:
-        number = _as_number(instance)
-        return None if number is None else check(validator, bound, number, schema)
-
-    return validate
 
 
 def _length_format(entity: str) -> Callable[[object], bool]:
@@ -72,11 +57,7 @@ def _format_checker() -> jsonschema.FormatChecker:
 def _validator_class() -> type[Validator]:
     import jsonschema
 
-    base = jsonschema.Draft4Validator
-    cls: type[Validator] = jsonschema.validators.extend(base, {
-        "minimum": _bound(base.VALIDATORS["minimum"]),
-        "maximum": _bound(base.VALIDATORS["maximum"])})
-    return cls
+    return with_string_bounds(jsonschema.Draft4Validator)
 
 
 def _validator(schema: dict[str, Any]) -> Validator:
