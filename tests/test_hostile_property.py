@@ -456,6 +456,10 @@ _FIXTURE = {
     "attachments": [{"server": "fuzz-vm", "volume": "fuzz-data", "device": "/dev/vdb",
                      "tag": "t", "delete_on_termination": True}],
 }
+_OS_VOLUME_LISTS = Template((
+    Valid(version="2.1"), Valid(version="2.35", query=(("limit", "1"), ("offset", "1"))),
+    Valid(version="2.1", user="admin"),
+), query_names=("limit", "offset"))
 _JOURNAL_QUERY = ("method", "path", "service", "project", "status")
 
 TEMPLATES: dict[str, Template] = {
@@ -552,6 +556,26 @@ TEMPLATES: dict[str, Template] = {
         Valid(version="latest", user="admin", args=(("server_id", LOCKED),
                                                     ("volume_id", SHARED))),
         Valid(version="2.1", args=(("server_id", BFV), ("volume_id", BFV_ROOT)), refused=400),
+    )),
+    # Nova: a server's security groups
+    "GET /compute/v2.1/servers/<server_id>/os-security-groups": Template(tuple(
+        Valid(version=v, args=(("server_id", WEB_1),)) for v in ("2.1", "2.36", "latest"))),
+    # Nova: the os-volumes proxy (to 2.35)
+    "GET /compute/v2.1/os-volumes": _OS_VOLUME_LISTS,
+    "GET /compute/v2.1/os-volumes/detail": _OS_VOLUME_LISTS,
+    "GET /compute/v2.1/os-volumes/<volume_id>": Template(tuple(
+        Valid(version=v, args=(("volume_id", vol),))
+        for v, vol in (("2.1", DATA_1), ("2.35", LOGS)))),
+    "POST /compute/v2.1/os-volumes": Template((
+        Valid(body={"volume": {"size": 1}}, version="2.1"),
+        Valid(body={"volume": {"size": "2", "display_name": "fuzz", "display_description": "d",
+                               "volume_type": "lvmdriver-1", "metadata": {"k": "v"},
+                               "availability_zone": "nova"}}, version="2.35"),
+    )),
+    "DELETE /compute/v2.1/os-volumes/<volume_id>": Template((
+        Valid(version="2.1", args=(("volume_id", DATA_1),)),
+        Valid(version="2.35", user="admin", args=(("volume_id", OPS_SCRATCH),)),
+        Valid(version="2.1", args=(("volume_id", LOGS),), refused=400),
     )),
     # Cinder
     "GET /volume": _VOLUME_DOCS,

@@ -1,12 +1,22 @@
 """Nova: version documents, the v2.1 pipeline, and the APIs served below it (volume
-attachments, servers, flavors). A new Nova API is a module listed in ``_APIS``: its
+attachments, servers, flavors, addresses, a server's security groups, the os-volumes
+proxy). A new Nova API is a module listed in ``_APIS``: its
 blueprint ``bp`` is served below ``/compute/v2.1`` and its ``BINDINGS`` document it."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from fakenova.http.compute import attachments, flavors, ips, pipeline, servers, versions
+from fakenova.http.compute import (
+    attachments,
+    flavors,
+    ips,
+    os_volumes,
+    pipeline,
+    server_security_groups,
+    servers,
+    versions,
+)
 from fakenova.http.service import CatalogEntry, Service
 from fakenova.microversion import MAX_VERSION
 from fakenova.openapi.bindings import (
@@ -17,7 +27,7 @@ from fakenova.openapi.bindings import (
     VersionHeader,
 )
 
-_APIS = (attachments, servers, flavors, ips)
+_APIS = (attachments, servers, flavors, ips, server_security_groups, os_volumes)
 
 
 def _register(app: Flask) -> None:
