@@ -139,3 +139,14 @@ def assert_fault_like(answer: TestResponse, status: int, key: str, pattern: str)
     body = answer.get_json()
     assert list(body) == [key] and body[key]["code"] == status
     assert re.fullmatch(pattern, body[key]["message"]), body[key]["message"]
+
+
+def as_user(api: Api, cloud: Cloud, user: str) -> dict[str, Any]:
+    """Keyword arguments for ``api`` requests made as ``user``: demo and admin are the
+    default accounts; any other name is a user of project demo holding only the role of that
+    name (``reader``; ``observer``, a role that no rule knows)."""
+    if user in ("demo", "admin"):
+        return {"user": user}
+    if not any(u.name == user for u in cloud.state.users.values()):
+        cloud.state.add_user(user, user, roles={"demo": [user]})
+    return {"user": None, "headers": {"X-Auth-Token": api.token(user, project="demo")}}

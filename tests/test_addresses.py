@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 from novaclient import client as nova_client
-from tempest.lib import auth
 from tempest.lib.exceptions import NotFound as TempestNotFound
 from tempest.lib.services.compute.servers_client import ServersClient
 
 from fakenova import Cloud
 from fakenova.testing.handle import Fakenova
 
-from .conftest import Api, assert_fault
+from .conftest import Api, as_user, assert_fault
+from .tempest_auth import compute_microversion, provider
 
 MISSING = "9b2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
 NOT_A_MEMBER = "Instance is not a member of specified network"
@@ -30,14 +30,6 @@ def ips(server_id: str, label: str | None = None) -> str:
     return f"{path}/{label}" if label is not None else path
 
 
-def as_user(api: Api, cloud: Cloud, user: str) -> dict[str, Any]:
-    """demo and admin are the default accounts; reader holds only the reader role in project
-    demo, observer only a role that no rule knows."""
-    if user in ("demo", "admin"):
-        return {"user": user}
-    if not any(u.name == user for u in cloud.state.users.values()):
-        cloud.state.add_user(user, user, roles={"demo": [user]})
-    return {"user": None, "headers": {"X-Auth-Token": api.token(user, project="demo")}}
 
 
 @pytest.mark.parametrize("version", [None, "2.1", "2.101", "2.102", "latest"])
@@ -121,24 +113,12 @@ def test_novaclient_lists_no_addresses(fakenova: Fakenova) -> None:
 @pytest.mark.parametrize("microversion", [None, "2.102"])
 def test_tempests_servers_client_checks_the_answers_against_its_schemas(
         fakenova: Fakenova, microversion: str | None) -> None:
-    from tempest.lib.services.compute import base_compute_client
-
     server = fakenova.add_server("web")
-    connect = fakenova.connect_kwargs()
-    credentials = auth.KeystoneV3Credentials(
-        username=connect["username"], password=connect["password"],
-        project_name=connect["project_name"], user_domain_name="Default",
-        project_domain_name="Default")
-    provider = auth.KeystoneV3AuthProvider(credentials, f"{connect['auth_url']}/v3")
-    client = ServersClient(provider, "compute", "RegionOne")
-    before = base_compute_client.COMPUTE_MICROVERSION
-    base_compute_client.COMPUTE_MICROVERSION = microversion
-    try:
+    client = ServersClient(provider(fakenova), "compute", "RegionOne")
+    with compute_microversion(microversion):
         assert client.list_addresses(server.id) == {"addresses": {}}
         with pytest.raises(TempestNotFound):
             client.list_addresses_by_network(server.id, "private")
-    finally:
-        base_compute_client.COMPUTE_MICROVERSION = before
 
 
 def _session(connect: dict[str, Any]) -> Any:

@@ -21,7 +21,7 @@ from werkzeug.test import TestResponse
 
 from fakenova import Cloud
 
-from .conftest import Api, assert_fault, attachments_path
+from .conftest import Api, as_user, assert_fault, attachments_path
 
 MISSING = "0f2bd3c4-84b5-4a9a-9d2e-4b7bd8c4f2a1"
 NOT_ATTACHED = "Instance {server} is not attached to volume {vol}"
@@ -32,18 +32,6 @@ BEFORE_2_89 = BEFORE_2_79 | {"delete_on_termination"}
 FROM_2_89 = (BEFORE_2_89 - {"id"}) | {"attachment_id", "bdm_uuid"}
 
 
-def as_user(api: Api, cloud: Cloud, user: str) -> dict[str, Any]:
-    """Keyword arguments for ``api`` requests made as ``user``.
-
-    demo and admin are the default accounts; reader holds only the reader role in project
-    demo, observer only a role that no rule knows.
-    """
-    if user in ("demo", "admin"):
-        return {"user": user}
-    roles = {"reader": ["reader"], "observer": ["observer"]}[user]
-    if not any(u.name == user for u in cloud.state.users.values()):
-        cloud.state.add_user(user, user, roles={"demo": roles})
-    return {"user": None, "headers": {"X-Auth-Token": api.token(user, project="demo")}}
 
 
 def volume_ids(answer: TestResponse) -> list[str]:

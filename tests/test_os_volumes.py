@@ -13,15 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tempest.lib import auth
-from tempest.lib.services.compute import base_compute_client
 from tempest.lib.services.compute.volumes_client import VolumesClient
 
 from fakenova import Cloud
 from fakenova.testing.handle import Fakenova
 
-from .conftest import Api, assert_fault, assert_fault_like
-from .test_addresses import MISSING, as_user
+from .conftest import Api, as_user, assert_fault, assert_fault_like
+from .tempest_auth import compute_microversion, provider
+from .test_addresses import MISSING
 
 BASE = "/compute/v2.1/os-volumes"
 GONE = "The resource could not be found."
@@ -168,16 +167,8 @@ def test_tempests_volumes_client_checks_its_schemas(fakenova: Fakenova) -> None:
     server = fakenova.add_server("web")
     volume = fakenova.add_volume("data")
     fakenova.attach(server, volume)
-    connect = fakenova.connect_kwargs()
-    credentials = auth.KeystoneV3Credentials(
-        username=connect["username"], password=connect["password"],
-        project_name=connect["project_name"], user_domain_name="Default",
-        project_domain_name="Default")
-    provider = auth.KeystoneV3AuthProvider(credentials, f"{connect['auth_url']}/v3")
-    client = VolumesClient(provider, "compute", "RegionOne")
-    before = base_compute_client.COMPUTE_MICROVERSION
-    base_compute_client.COMPUTE_MICROVERSION = "2.35"
-    try:
+    client = VolumesClient(provider(fakenova), "compute", "RegionOne")
+    with compute_microversion("2.35"):
         listed = client.list_volumes()["volumes"]
         assert [v["id"] for v in listed] == [volume.id]
         assert client.list_volumes(detail=True)["volumes"][0]["attachments"][0]["serverId"] \
@@ -185,5 +176,3 @@ def test_tempests_volumes_client_checks_its_schemas(fakenova: Fakenova) -> None:
         assert client.show_volume(volume.id)["volume"]["displayName"] == "data"
         made = client.create_volume(size=1, display_name="new")["volume"]
         client.delete_volume(made["id"])
-    finally:
-        base_compute_client.COMPUTE_MICROVERSION = before

@@ -13,14 +13,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from tempest.lib import auth
 from tempest.lib.services.compute.security_groups_client import SecurityGroupsClient
 
 from fakenova import Cloud
 from fakenova.testing.handle import Fakenova
 
-from .conftest import Api, assert_fault
-from .test_addresses import MISSING, as_user
+from .conftest import Api, as_user, assert_fault
+from .tempest_auth import provider
+from .test_addresses import MISSING
 
 
 def groups(server_id: str) -> str:
@@ -88,15 +88,6 @@ def test_openstacksdk_and_tempests_schema_read_the_answer(fakenova: Fakenova) ->
     found = conn.compute.fetch_server_security_groups(conn.compute.get_server(server.id))
     assert found.security_groups == []
     fakenova.requests.assert_called("GET", "/servers/*/os-security-groups", times=1)
-    client = SecurityGroupsClient(_provider(fakenova), "compute", "RegionOne")
+    client = SecurityGroupsClient(provider(fakenova), "compute", "RegionOne")
     resp, body = client.get(f"servers/{server.id}/os-security-groups")
     client.validate_response(schemas.list_security_groups, resp, json.loads(body))
-
-
-def _provider(fakenova: Fakenova) -> auth.KeystoneV3AuthProvider:
-    connect = fakenova.connect_kwargs()
-    credentials = auth.KeystoneV3Credentials(
-        username=connect["username"], password=connect["password"],
-        project_name=connect["project_name"], user_domain_name="Default",
-        project_domain_name="Default")
-    return auth.KeystoneV3AuthProvider(credentials, f"{connect['auth_url']}/v3")
