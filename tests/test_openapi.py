@@ -250,7 +250,7 @@ def test_the_list_query_is_the_generated_2_75_to_2_104_schema(
 
 def test_servers_schemas_are_the_newest_microversions(document: dict[str, Any]) -> None:
     components = document["components"]["schemas"]
-    expected = json.loads(json.dumps(versioned_schema("servers.create.json", MAX_VERSION))
+    expected = json.loads(json.dumps(versioned_schema("servers.create.request", MAX_VERSION))
                           .replace('"#/$defs/', '"#/components/schemas/servers.create.request.'))
     definitions = expected.pop("$defs")
     expected.pop("$schema")

@@ -14,7 +14,6 @@ import pytest
 from fakenova import schemagen
 from fakenova.domain.ids import is_uuid_like
 from fakenova.errors import BadRequest
-from fakenova.http.compute.schemas import schema_key
 from fakenova.microversion import MAX_VERSION, MIN_VERSION, APIVersion, v
 from fakenova.schemagen import patches
 from fakenova.validation.catalog import PLACEHOLDERS, Catalog, SchemaLayoutError, read_schema
@@ -809,17 +808,3 @@ def test_bad_patches_are_refused(tmp_path: Path, source: dict[str, Any], message
     _schema_file(tmp_path, "k.json", source)
     with pytest.raises(schemagen.SchemaSourceError, match=message):
         schemagen.render(tmp_path)
-
-
-@pytest.mark.parametrize(("name", "action", "key"), [
-    ("servers.create.request", None, "servers.create.request"),
-    ("servers.create.json", None, "servers.create.request"),
-    ("servers.index.query.json", None, "servers.index.query"),
-    ("show.query.json", None, "show.query"),
-    ("servers.action.json", "os-start", "servers.action.os-start.request"),
-    ("servers.action.request", "lock", "servers.action.lock.request"),
-    ("servers.ips.query", None, "servers.ips.query"),
-])
-def test_compute_names_are_keys_or_the_former_file_names(name: str, action: str | None,
-                                                         key: str) -> None:
-    assert schema_key(name, action) == key

@@ -76,6 +76,12 @@ def webob_error(status: int, explanation: str) -> Response:
     return Response(f"{code}\n\n{text}", status, content_type="text/plain; charset=UTF-8")
 
 
+def nova_unexpected(error: Exception) -> Response:
+    """Nova's answer to an error it did not expect: a 500 naming only the error's class."""
+    return openstack_fault(
+        500, f"Unexpected API Error. Please contact the administrator\n{type(error)}")
+
+
 def keystonemiddleware_401(message: str) -> Response:
     """keystonemiddleware's refusal of a request without a valid token, in front of a
     service: Keystone's body, and where to get a token."""
@@ -111,7 +117,7 @@ def render_unexpected(error: Exception) -> Response:
         return render_http_exception(error)
     ex = exchange_or_none()
     if ex is None:
-        return openstack_fault(500, repr(error))
+        return nova_unexpected(error)
     return ex.service.render_unexpected(error)
 
 

@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 from flask import Flask, Request, Response
 
 from fakenova.errors import FakenovaError
-from fakenova.http.error_bodies import ROUTE_NOT_FOUND, openstack_fault, webob_error
+from fakenova.http.error_bodies import (
+    ROUTE_NOT_FOUND,
+    nova_unexpected,
+    openstack_fault,
+    webob_error,
+)
 from fakenova.openapi.bindings import Documentation
 
 if TYPE_CHECKING:
@@ -41,11 +46,6 @@ def _no_headers(ex: Exchange, req: Request, response: Response) -> None:
 
 def _webob_not_found(status: int) -> Response:
     return webob_error(404, ROUTE_NOT_FOUND)
-
-
-def _nova_unexpected(error: Exception) -> Response:
-    return openstack_fault(
-        500, f"Unexpected API Error. Please contact the administrator\n{type(error)}")
 
 
 def _openstack_fault(error: FakenovaError) -> Response:
@@ -88,7 +88,7 @@ class Service:
     add_headers: Callable[[Exchange, Request, Response], None] = _no_headers
     render_error: Callable[[FakenovaError], Response] = _openstack_fault
     render_unrouted: Callable[[int], Response] = _webob_not_found
-    render_unexpected: Callable[[Exception], Response] = _nova_unexpected
+    render_unexpected: Callable[[Exception], Response] = nova_unexpected
     catalog: tuple[CatalogEntry, ...] = ()
     documentation: Documentation = field(default_factory=Documentation)
 

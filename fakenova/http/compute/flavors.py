@@ -21,7 +21,7 @@ bp = Blueprint("flavors", __name__)
 
 def _listed_flavors() -> tuple[list[Flavor], dict[str, list[str]]]:
     """GET /flavors[/detail]: public flavors by id, with Nova's minRam/minDisk/is_public."""
-    query = validated_query("flavors.index.query.json")
+    query = validated_query("flavors.index.query")
     flavors = sorted(FLAVORS.values(), key=lambda f: f.id)
     is_public = query["is_public"][-1] if "is_public" in query else None
     if context().is_admin and is_public is not None and is_public.lower() != "none":
@@ -67,7 +67,7 @@ def detail() -> Response:
 @bp.get("/flavors/<flavor_id>")
 def show(flavor_id: str) -> Response:
     """One flavor; 404 for an id the cloud does not offer."""
-    validated_query("show.query.json")
+    validated_query("show.query")
     flavor = FLAVORS.get(flavor_id)
     if flavor is None:
         raise NotFound(f"Flavor {flavor_id} could not be found.")

@@ -122,41 +122,30 @@ NOVA_COMPUTE = Dialect(_validator)
 # -- the schemas --------------------------------------------------------------------------
 
 
-def schema_key(name: str, action: str | None = None) -> str:
-    """The key in schemas/compute/ of ``name`` (``servers.create.request``) or, with
-    ``action``, of that server action's schema (``servers.action.lock.request``). The names
-    of the former hand-written files are read too: ``servers.create.json``,
-    ``servers.index.query.json``, ``servers.action.json`` with an action."""
-    key = name.removesuffix(".json")
-    if action is not None:
-        key = f"{key.removesuffix('.request')}.{action}"
-    if key != name or action is not None:
-        key = key if key.endswith((".query", ".request")) else f"{key}.request"
-    return key
+def _entry(key: str, version: APIVersion) -> Entry:
+    return catalog().entry(SERVICE, key, version)
 
 
-def _entry(name: str, version: APIVersion, action: str | None = None) -> Entry:
-    return catalog().entry(SERVICE, schema_key(name, action), version)
+def versioned_schema(key: str, version: APIVersion) -> Schema:
+    """A copy of the schema ``key`` of schemas/compute/ (``servers.create.request``) as it
+    stands at ``version``."""
+    return catalog().schema(SERVICE, key, version)
 
 
-def versioned_schema(name: str, version: APIVersion, action: str | None = None) -> Schema:
-    """A copy of the schema ``name`` (see ``schema_key``) as it stands at ``version``."""
-    return catalog().schema(SERVICE, schema_key(name, action), version)
-
-
-def schema_document(name: str) -> Schema:
-    """The schema ``name`` (see ``schema_key``) of the newest microversion, annotations
-    (``x-joined-table``) included; a copy."""
-    return catalog().newest(SERVICE, schema_key(name))
+@functools.cache
+def joined_table_filters() -> frozenset[str]:
+    """The server list filters upstream's schema marks as columns of a joined table
+    (``x-joined-table``), which no caller may filter on; read once."""
+    return frozenset(catalog().newest(SERVICE, "servers.index.query")["x-joined-table"])
 
 
 # -- validating requests ------------------------------------------------------------------
 
 
-def validate_body(name: str, body: object, action: str | None = None) -> None:
-    """400 with Nova's text unless the schema ``name`` (see ``schema_key``; with ``action``,
-    that server action's) accepts ``body`` at the request's version."""
-    error = _entry(name, request_version(), action).first_error(body, NOVA_COMPUTE)
+def validate_body(key: str, body: object) -> None:
+    """400 with Nova's text unless the schema ``key`` (``servers.create.request``) accepts
+    ``body`` at the request's version."""
+    error = _entry(key, request_version()).first_error(body, NOVA_COMPUTE)
     if error is None:
         return
     if isinstance(error.cause, _InvalidName):
@@ -165,11 +154,11 @@ def validate_body(name: str, body: object, action: str | None = None) -> None:
     raise BadRequest(body_message(error))
 
 
-def validated_query(name: str) -> dict[str, list[str]]:
+def validated_query(key: str) -> dict[str, list[str]]:
     """The query string (name -> values) once upstream's schema accepts it. Where the schema
     tolerates unknown names (before 2.75 for lists) they are dropped, as Nova strips them."""
     query = request.args.to_dict(flat=False)
-    entry = _entry(name, request_version())
+    entry = _entry(key, request_version())
     error = entry.first_error(query, NOVA_COMPUTE)
     if error is not None:
         raise BadRequest(query_message(error))

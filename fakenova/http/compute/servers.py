@@ -17,8 +17,8 @@ from fakenova.domain.model import Server
 from fakenova.domain.servers import BlockDeviceRequest
 from fakenova.errors import BadRequest, NotFound
 from fakenova.http.compute.schemas import (
+    joined_table_filters,
     request_version,
-    schema_document,
     validate_body,
     validated_query,
 )
@@ -67,12 +67,12 @@ def _accepted(status: int = 202) -> Response:
 def _listed_servers(detail: bool) -> tuple[list[Server], dict[str, list[str]]]:
     """GET /servers[/detail]: filters as Nova's _get_servers reads them, newest first."""
     version, ctx = request_version(), context()
-    query = validated_query("servers.index.query.json")
+    query = validated_query("servers.index.query")
     filters = dict(query)
     if not ctx.is_admin:  # without allow_all_filters, other filters are silently dropped
         allowed = {name for low, names in _USER_FILTERS if version >= v(low) for name in names}
         filters = {key: values for key, values in filters.items() if key in allowed}
-    joined = schema_document("servers.index.query.json")["x-joined-table"]
+    joined = joined_table_filters()
     for key in filters:
         if key in joined or key.startswith("_"):
             raise BadRequest(f"Invalid filter field: {key}.")
@@ -116,7 +116,7 @@ def detail() -> Response:
 @bp.get("/servers/<server_id>")
 def show(server_id: str) -> Response:
     """One server; from 2.102 any query parameter is refused."""
-    validated_query("show.query.json")
+    validated_query("show.query")
     server = servers.get_server(cloud().state, context(), server_id)
     return json_response({"server": render_server(server, request_version(), context(),
                                                   show=True)})
@@ -218,7 +218,7 @@ def _password() -> str:
 @bp.post("/servers")
 def create() -> Response:
     """Create a server: 202 with its id, links and admin password; it builds on the clock."""
-    validate_body("servers.create.json", exchange().json_body)
+    validate_body("servers.create.request", exchange().json_body)
     body: dict[str, Any] = exchange().json_body["server"]
     min_count = require_int(body.get("min_count", 1), "min_count")
     if min_count > require_int(body.get("max_count", min_count), "max_count"):
@@ -273,7 +273,7 @@ def action(server_id: str) -> Response:
     name = _action_name(exchange().json_body)
     if name not in _ACTIONS:
         raise BadRequest(f"There is no such action: {name}")
-    validate_body("servers.action.json", exchange().json_body, action=name)
+    validate_body(f"servers.action.{name}.request", exchange().json_body)
     reboot_type = exchange().json_body["reboot"]["type"].upper() if name == "reboot" else "SOFT"
     servers.server_action(cloud().state, context(), server_id, _ACTIONS[name],
                           reboot_type=reboot_type)
