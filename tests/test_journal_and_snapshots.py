@@ -320,8 +320,8 @@ def test_reset_clears_faults_and_journal_but_restores_the_scenarios_rules(
     assert [(f["id"], f["name"], f["seen"], f["fired"]) for f in world.faults()] == [
         ("fault-1", "flaky", 0, 0), ("fault-2", "slow", 0, 0)]
     assert journal(world) == []
-    assert world.api.client.get("/_fakenova/state").get_json() == {"servers": [],
-                                                                   "volumes": []}
+    state = world.api.client.get("/_fakenova/state").get_json()
+    assert state == {"servers": [], "volumes": [], "images": [], "snapshots": [], "backups": []}
     world = make_world(Api(app))
     assert [LIST.send(world).status_code for _ in range(2)] == [409, 200]  # fires anew
 

@@ -219,3 +219,72 @@ class Volume:
 
     def attachment_for(self, server_id: str) -> VolumeAttachment | None:
         return next((a for a in self.attachments if a.server_id == server_id), None)
+
+
+@dataclass(slots=True)
+class Image:
+    """Glance's record of an image: its fields, its free-form properties and its bytes."""
+
+    id: str
+    name: str | None
+    owner: str
+    status: str = "queued"  # queued -> saving -> active; deactivated, killed, deleted
+    visibility: str = "shared"
+    protected: bool = False
+    os_hidden: bool = False
+    disk_format: str | None = None
+    container_format: str | None = None
+    min_disk: int = 0
+    min_ram: int = 0
+    size: int | None = None
+    virtual_size: int | None = None
+    checksum: str | None = None
+    os_hash_algo: str | None = None
+    os_hash_value: str | None = None
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str = field(default_factory=now_iso)
+    tags: list[str] = field(default_factory=list)
+    properties: dict[str, object] = field(default_factory=dict)
+    data: bytes | None = None
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Cinder's record of a volume snapshot."""
+
+    id: str
+    volume_id: str
+    project_id: str
+    user_id: str
+    name: str | None = None
+    description: str | None = None
+    size: int = 1
+    status: str = "creating"  # creating -> available; deleting, error, error_deleting
+    progress: str = "0%"
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Backup:
+    """Cinder's record of a volume backup."""
+
+    id: str
+    volume_id: str
+    project_id: str
+    user_id: str
+    name: str | None = None
+    description: str | None = None
+    size: int = 1
+    status: str = "creating"  # creating -> available; deleting, restoring, error
+    is_incremental: bool = False
+    snapshot_id: str | None = None
+    container: str | None = None
+    availability_zone: str | None = "nova"
+    fail_reason: str | None = None
+    object_count: int = 0
+    created_at: str = field(default_factory=now_iso)
+    updated_at: str | None = None
+    data_timestamp: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)

@@ -11,9 +11,12 @@ from .devices import next_device_name
 from .ids import stable_id
 from .model import (
     VM_STATE_STATUS,
+    Backup,
     BlockDeviceMapping,
+    Image,
     Project,
     Server,
+    Snapshot,
     User,
     Volume,
     VolumeAttachment,
@@ -44,6 +47,9 @@ class Seeding(UndoLog):
 
     @abstractmethod
     def find_volume(self, ref: str) -> Volume: ...
+
+    @abstractmethod
+    def find_image(self, ref: str) -> Image: ...
 
     # -- identity -----------------------------------------------------------------------
 
@@ -112,7 +118,7 @@ class Seeding(UndoLog):
                 vm_state=vm_state,
                 task_state=task_state,
                 locked=locked,
-                image_ref="" if boot_volume else (image or ""),
+                image_ref="" if boot_volume else self._image_ref(image),
                 metadata=dict(metadata or {}),
             )
             if launched if launched is not None else vm_state not in ("building", "error"):
@@ -133,6 +139,11 @@ class Seeding(UndoLog):
             self.touch(self.servers.get(server.id))
             self.servers[server.id] = server
             return server
+
+    def _image_ref(self, image: str | None) -> str:
+        """A seeded image's id when ``image`` names one (by name or id), else ``image``."""
+        found = next((i for i in self.images.values() if image in (i.id, i.name)), None)
+        return found.id if found else (image or "")
 
     def add_volume(
         self,
@@ -211,3 +222,79 @@ class Seeding(UndoLog):
         )
         server.bdms.append(bdm)
         return bdm
+
+    # -- images, snapshots and backups ------------------------------------------------
+
+    def add_image(
+        self,
+        name: str,
+        id: str | None = None,
+        project: str | None = None,
+        visibility: str = "public",
+        status: str = "active",
+        disk_format: str = "qcow2",
+        container_format: str = "bare",
+        size: int = 0,
+        min_disk: int = 0,
+        min_ram: int = 0,
+        protected: bool = False,
+        properties: dict[str, object] | None = None,
+        tags: list[str] | None = None,
+    ) -> Image:
+        """Seed a Glance image (public and active unless told otherwise; owned by ``project``,
+        the admin project by default, as devstack uploads its images)."""
+        with self.transaction():
+            owner = self.find_project(project or "admin").id
+            image = Image(
+                id=id or stable_id("image", name), name=name, owner=owner, status=status,
+                visibility=visibility, protected=protected, disk_format=disk_format,
+                container_format=container_format, size=size, virtual_size=size or None,
+                min_disk=min_disk, min_ram=min_ram, properties=dict(properties or {}),
+                tags=list(tags or []),
+            )
+            self.touch(self.images.get(image.id))
+            self.images[image.id] = image
+            return image
+
+    def add_snapshot(
+        self,
+        volume: str,
+        name: str | None = None,
+        id: str | None = None,
+        status: str = "available",
+        description: str | None = None,
+    ) -> Snapshot:
+        """Seed a snapshot of a volume (name or id), in the volume's project."""
+        with self.transaction():
+            volume_obj = self.find_volume(volume)
+            snapshot = Snapshot(
+                id=id or self.new_id(), volume_id=volume_obj.id,
+                project_id=volume_obj.project_id, user_id=volume_obj.user_id, name=name,
+                description=description, size=volume_obj.size, status=status,
+                progress="100%" if status == "available" else "0%",
+            )
+            self.touch(self.snapshots.get(snapshot.id))
+            self.snapshots[snapshot.id] = snapshot
+            return snapshot
+
+    def add_backup(
+        self,
+        volume: str,
+        name: str | None = None,
+        id: str | None = None,
+        status: str = "available",
+        description: str | None = None,
+        incremental: bool = False,
+    ) -> Backup:
+        """Seed a backup of a volume (name or id), in the volume's project."""
+        with self.transaction():
+            volume_obj = self.find_volume(volume)
+            backup = Backup(
+                id=id or self.new_id(), volume_id=volume_obj.id,
+                project_id=volume_obj.project_id, user_id=volume_obj.user_id, name=name,
+                description=description, size=volume_obj.size, status=status,
+                is_incremental=incremental,
+            )
+            self.touch(self.backups.get(backup.id))
+            self.backups[backup.id] = backup
+            return backup

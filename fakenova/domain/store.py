@@ -14,7 +14,19 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ..errors import NotFound
 from .clock import Clock, ClockMode
-from .model import Context, Project, Server, Token, User, Volume, new_id, uuid4_text
+from .model import (
+    Backup,
+    Context,
+    Image,
+    Project,
+    Server,
+    Snapshot,
+    Token,
+    User,
+    Volume,
+    new_id,
+    uuid4_text,
+)
 from .seeding import Seeding
 from .undo import Tables
 
@@ -36,6 +48,9 @@ class State(Seeding):
         self.tokens: dict[str, Token] = {}
         self.servers: dict[str, Server] = {}
         self.volumes: dict[str, Volume] = {}
+        self.images: dict[str, Image] = {}
+        self.snapshots: dict[str, Snapshot] = {}
+        self.backups: dict[str, Backup] = {}
         # volume id -> "attaching" | "detaching" | "error": transitions a fault holds back
         self.stuck_volumes: dict[str, str] = {}
         super().__init__()  # the undo log
@@ -110,6 +125,15 @@ class State(Seeding):
             raise NotFound(f"Volume {ref} could not be found.")
         return volume
 
+    def find_image(self, ref: str) -> Image:
+        """An image by id or name, for seeding (no visibility rules)."""
+        image = self.images.get(ref) or next(
+            (i for i in self.images.values() if i.name == ref), None
+        )
+        if image is None:
+            raise NotFound(f"No image found with ID {ref}")
+        return image
+
     def visible_server(self, ctx: Context, server_id: str) -> Server:
         """Nova's instance lookup: project-scoped unless admin; a miss is a 404."""
         server = self.servers.get(server_id)
@@ -126,7 +150,8 @@ class State(Seeding):
         return volume
 
     def dump(self) -> dict[str, Any]:
-        """A deep, JSON-ready copy of servers, volumes and attachments."""
+        """A deep, JSON-ready copy of servers, volumes and attachments, images (without
+        their bytes), snapshots and backups."""
         with self.transaction():
             return {
                 "servers": [
@@ -135,6 +160,11 @@ class State(Seeding):
                 "volumes": [
                     {**asdict(v), "attach_status": v.attach_status} for v in self.volumes.values()
                 ],
+                "images": [
+                    {**asdict(i), "data": None} for i in self.images.values()
+                ],
+                "snapshots": [asdict(s) for s in self.snapshots.values()],
+                "backups": [asdict(b) for b in self.backups.values()],
             }
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
-from .model import Project, Server, User, Volume
+from .model import Backup, Image, Project, Server, Snapshot, User, Volume
 
 
 class Tables(NamedTuple):
@@ -20,10 +20,14 @@ class Tables(NamedTuple):
     users: dict[str, User]
     servers: dict[str, Server]
     volumes: dict[str, Volume]
+    images: dict[str, Image]
+    snapshots: dict[str, Snapshot]
+    backups: dict[str, Backup]
 
 
 # The index in ``Tables`` of each kind of object the log keeps.
-_TABLE_OF: dict[type, int] = {Project: 0, User: 1, Server: 2, Volume: 3}
+_TABLE_OF: dict[type, int] = {Project: 0, User: 1, Server: 2, Volume: 3, Image: 4,
+                              Snapshot: 5, Backup: 6}
 
 # (table index, object id): one object the log knows of
 _Key = tuple[int, str]
@@ -40,6 +44,9 @@ class UndoLog(ABC):
     users: dict[str, User]
     servers: dict[str, Server]
     volumes: dict[str, Volume]
+    images: dict[str, Image]
+    snapshots: dict[str, Snapshot]
+    backups: dict[str, Backup]
 
     def __init__(self) -> None:
         # What reset returns to, and which of its objects may have changed since: a reset
@@ -54,9 +61,11 @@ class UndoLog(ABC):
         """Forget pending transitions (``State`` says what else); run before a restore."""
 
     def _tables(self) -> _Rows:
-        return self.projects, self.users, self.servers, self.volumes
+        return (self.projects, self.users, self.servers, self.volumes, self.images,
+                self.snapshots, self.backups)
 
-    def touch(self, *objects: Project | User | Server | Volume | None) -> None:
+    def touch(self, *objects: Project | User | Server | Volume | Image | Snapshot | Backup
+              | None) -> None:
         """Note that these objects may change: a reset restores them from the baseline."""
         for obj in objects:
             if obj is not None:
@@ -139,5 +148,6 @@ class UndoLog(ABC):
     def _replace_tables(self, tables: Tables) -> None:
         """Put these tables in place of the current ones; a reset restores both sides."""
         self.touch_everything()  # what reset must restore: all that was there before
-        self.projects, self.users, self.servers, self.volumes = tables
+        (self.projects, self.users, self.servers, self.volumes, self.images,
+         self.snapshots, self.backups) = tables
         self.touch_everything()  # and all that is there now

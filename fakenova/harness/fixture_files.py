@@ -24,6 +24,9 @@ Fixture = Mapping[str, list[dict[str, Any]]]
 _SECTIONS: dict[str, tuple[Callable[..., Any], frozenset[str]]] = {
     "projects": (State.add_project, frozenset({"name", "id", "domain_id"})),
     "users": (State.add_user, frozenset({"name", "password", "roles", "id", "domain_id"})),
+    "images": (State.add_image, frozenset({
+        "name", "id", "project", "visibility", "status", "disk_format", "container_format",
+        "size", "min_disk", "min_ram", "protected", "properties", "tags"})),
     "volumes": (State.add_volume, frozenset({
         "name", "project", "id", "size", "status", "multiattach", "bootable",
         "migration_status"})),
@@ -32,6 +35,10 @@ _SECTIONS: dict[str, tuple[Callable[..., Any], frozenset[str]]] = {
         "boot_volume", "metadata"})),
     "attachments": (State.add_attachment, frozenset({
         "server", "volume", "device", "tag", "delete_on_termination", "legacy"})),
+    "snapshots": (State.add_snapshot, frozenset({"volume", "name", "id", "status",
+                                                 "description"})),
+    "backups": (State.add_backup, frozenset({"volume", "name", "id", "status", "description",
+                                             "incremental"})),
 }
 
 
