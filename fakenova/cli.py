@@ -9,9 +9,10 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
-from fakenova import __version__, client_settings
+from fakenova import __version__, client_settings, tempest_config
 from fakenova.app import create_app
 from fakenova.domain.clock import CLOCK_MODES
 from fakenova.domain.identity import DEFAULT_TOKEN_TTL
@@ -33,6 +34,8 @@ examples:
                                           reachable from elsewhere (no real security!)
   eval "$(fakenova env)"                  point the openstack CLI at it
   fakenova clouds-yaml > clouds.yaml      or write a clouds.yaml for cloud 'fakenova'
+  fakenova tempest-config --dir tempest   tempest.conf and accounts for upstream tempest
+                                          (serve with --fixture demo --fixture tempest)
 """
 
 
@@ -76,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
                              help=f"where fakenova serves (default: {client_settings.DEFAULT_URL})")
         command.add_argument("--user", choices=sorted(client_settings.DEFAULT_ACCOUNTS),
                              default="demo", help="which default account (default: demo)")
+    tempest = commands.add_parser(
+        "tempest-config", help="write tempest.conf and the accounts file of its pre-provisioned "
+                               "credentials, for a cloud serving the 'tempest' fixture")
+    tempest.add_argument("--url", default=client_settings.DEFAULT_URL,
+                         help=f"where fakenova serves (default: {client_settings.DEFAULT_URL})")
+    tempest.add_argument("--dir", default=".", metavar="DIR",
+                         help="where to write them; tempest's locks and log go there too "
+                              "(default: the current directory)")
     return parser
 
 
@@ -143,8 +154,16 @@ def print_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def write_tempest_config(args: argparse.Namespace) -> int:
+    for path in tempest_config.write(args.url, Path(args.dir)):
+        print(path)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "tempest-config":
+        return write_tempest_config(args)
     return print_settings(args)

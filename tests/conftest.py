@@ -150,3 +150,13 @@ def as_user(api: Api, cloud: Cloud, user: str) -> dict[str, Any]:
     if not any(u.name == user for u in cloud.state.users.values()):
         cloud.state.add_user(user, user, roles={"demo": [user]})
     return {"user": None, "headers": {"X-Auth-Token": api.token(user, project="demo")}}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Upstream tempest's report, when tests/test_upstream_tempest.py ran."""
+    from .upstream_tempest import REPORT
+
+    found = terminalreporter.config.stash.get(REPORT, None)
+    if found is not None:
+        terminalreporter.write_sep("=", "upstream tempest against fakenova serve")
+        terminalreporter.write_line(found)
