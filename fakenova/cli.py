@@ -20,6 +20,8 @@ from fakenova.harness.access import HEADER, check_control_token, is_loopback
 from fakenova.harness.fixture_files import FixtureError
 from fakenova.harness.journal import DEFAULT_CAP
 from fakenova.harness.scenarios import ScenarioError
+from fakenova.http.control.document import document
+from fakenova.openapi import route_table
 from fakenova.serving import FakenovaServer, ServerError
 
 CONTROL_TOKEN_ENV = "FAKENOVA_CONTROL_TOKEN"
@@ -34,6 +36,7 @@ examples:
                                           reachable from elsewhere (no real security!)
   eval "$(fakenova env)"                  point the openstack CLI at it
   fakenova clouds-yaml > clouds.yaml      or write a clouds.yaml for cloud 'fakenova'
+  fakenova routes                         the upstream routes it serves (Markdown)
   fakenova tempest-config --dir tempest   tempest.conf and accounts for upstream tempest
                                           (serve with --fixture demo --fixture tempest)
 """
@@ -79,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
                              help=f"where fakenova serves (default: {client_settings.DEFAULT_URL})")
         command.add_argument("--user", choices=sorted(client_settings.DEFAULT_ACCOUNTS),
                              default="demo", help="which default account (default: demo)")
+    commands.add_parser("routes", help="print the table of upstream routes fakenova serves "
+                                       "(Markdown, as the README has it)")
     tempest = commands.add_parser(
         "tempest-config", help="write tempest.conf and the accounts file of its pre-provisioned "
                                "credentials, for a cloud serving the 'tempest' fixture")
@@ -166,4 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     if args.command == "tempest-config":
         return write_tempest_config(args)
+    if args.command == "routes":
+        print(route_table.markdown(document(create_app(["demo"]))), end="")
+        return 0
     return print_settings(args)
