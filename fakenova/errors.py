@@ -25,6 +25,10 @@ class BadRequest(FakenovaError):
 class Unauthorized(FakenovaError):
     status = 401
 
+    def __init__(self, message: str, why: str | None = None) -> None:
+        super().__init__(message)
+        self.why = why  # for the journal: "no token", "unknown token", ... (never answered)
+
 
 class Forbidden(FakenovaError):
     status = 403

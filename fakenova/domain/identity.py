@@ -110,11 +110,14 @@ def issue_token(state: State, auth: PasswordAuth, ttl: float = DEFAULT_TOKEN_TTL
 def validate_token(state: State, token_id: str | None) -> Context:
     """The context a token stands for; Unauthorized if absent, unknown, expired or revoked."""
     if not token_id:
-        raise Unauthorized(_AUTH_FAILED)
+        raise Unauthorized(_AUTH_FAILED, why="no token")
     with state.lock:
         token = state.tokens.get(token_id)
-        if token is None or token.expires_at <= utcnow():
-            raise Unauthorized(_AUTH_FAILED)
+        if token is None:
+            raise Unauthorized(_AUTH_FAILED, why="unknown token")
+        if token.expires_at <= utcnow():
+            why = "revoked token" if token.revoked else "expired token"
+            raise Unauthorized(_AUTH_FAILED, why=why)
         return token.context
 
 
@@ -154,3 +157,4 @@ def revoke_token(state: State, caller_id: str | None, subject_id: str | None) ->
     with state.lock:
         subject, _, _ = inspect_token(state, caller_id, subject_id, "revoke_token")
         subject.expires_at = min(subject.expires_at, utcnow())
+        subject.revoked = True

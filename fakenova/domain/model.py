@@ -118,6 +118,7 @@ class Token:
     context: Context
     issued_at: datetime
     expires_at: datetime
+    revoked: bool = False
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ class JournalEntry(NamedTuple):
     fault: str | None = None
     unimplemented: bool = False
     nearest_route: str | None = None
+    why: str | None = None  # why a 401: no token, unknown, expired or revoked token
 
     @property
     def time(self) -> str:
@@ -47,7 +48,7 @@ class JournalEntry(NamedTuple):
                 "query": self.query, "microversion": self.microversion,
                 "project": self.project, "body": self.body, "status": self.status,
                 "fault": self.fault, "unimplemented": self.unimplemented,
-                "nearest_route": self.nearest_route}
+                "nearest_route": self.nearest_route, "why": self.why}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JournalEntry:
@@ -103,7 +104,8 @@ class JournalQueries:
 def describe(entries: Iterable[JournalEntry]) -> str:
     return "\n".join(
         f"  {e.seq:>5} {e.method:<6} {e.path} -> {e.status if e.status else 'dropped'}"
-        f"{f' [{e.fault}]' if e.fault else ''}" for e in entries) or "  (no requests)"
+        f"{f' ({e.why})' if e.why else ''}{f' [{e.fault}]' if e.fault else ''}"
+        for e in entries) or "  (no requests)"
 
 
 class Journal(JournalQueries):
@@ -119,18 +121,34 @@ class Journal(JournalQueries):
     def record(self, timestamp: float, service: str | None, method: str, path: str,
                service_path: str, query: dict[str, list[str]], microversion: str | None,
                project: str | None, body: Any, status: int | None, fault: str | None = None,
-               unimplemented: bool = False, nearest_route: str | None = None) -> JournalEntry:
+               unimplemented: bool = False, nearest_route: str | None = None,
+               why: str | None = None) -> JournalEntry:
         with self._lock:
             self._seq += 1
             entry = JournalEntry(self._seq, timestamp, service, method, path, service_path,
                                  query, microversion, project, body, status, fault, unimplemented,
-                                 nearest_route)
+                                 nearest_route, why)
             self._entries.append(entry)
             return entry
 
-    def entries(self, **criteria: Any) -> list[JournalEntry]:
+    def entries(self, since: int | None = None, limit: int | None = None,
+                **criteria: Any) -> list[JournalEntry]:
+        """The matching entries, oldest first. With ``since``, only those after that sequence
+        number, and with ``limit`` the first ``limit`` of them (a follower's next page);
+        with ``limit`` alone, the newest ``limit``."""
         with self._lock:
-            return [e for e in self._entries if e.matches(**criteria)]
+            found = [e for e in self._entries if (since is None or e.seq > since)
+                     and (not criteria or e.matches(**criteria))]
+        if limit is None:
+            return found
+        if since is None:
+            return found[-limit:] if limit else []
+        return found[:limit]
+
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of the newest request ever recorded (0 before the first)."""
+        return self._seq
 
     def clear(self, project: str | None = None) -> None:
         with self._lock:

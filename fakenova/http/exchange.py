@@ -30,6 +30,7 @@ class Exchange:
     fault_request: RequestInfo | None = None
     fault_rule: FaultRule | None = None
     unrouted: bool = False             # no route implements the path or method
+    refusal: str | None = None         # why the token was refused (a 401), for the journal
 
     @property
     def caller(self) -> Context:

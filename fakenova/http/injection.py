@@ -158,7 +158,7 @@ def record(ex: Exchange, req: Request, response: Response) -> None:
         body=_journal_body(ex),
         status=None if dropped else response.status_code,
         fault=rule.id if rule else None, unimplemented=ex.unrouted,
-        nearest_route=_nearest_route(ex, req) if ex.unrouted else None)
+        nearest_route=_nearest_route(ex, req) if ex.unrouted else None, why=ex.refusal)
 
 
 class DropConnections:

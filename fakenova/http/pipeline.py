@@ -74,6 +74,7 @@ def before_request(cloud: Cloud, service: Service, req: Request) -> Response | N
         try:
             ex.context = validate_token(cloud.state, req.environ.get("HTTP_X_AUTH_TOKEN"))
         except Unauthorized as error:
+            ex.refusal = error.why
             return keystonemiddleware_401(error.message)
     if req.url_rule is not None:
         service.prepare(ex, req)

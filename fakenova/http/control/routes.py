@@ -100,15 +100,20 @@ def remove_fault(rule_id: str) -> Response:
 @bp.get("/requests")
 def journal() -> Response:
     """The journal, oldest first; filter with method, path (a glob), service, project,
-    status."""
+    status. ``since`` gives the entries after a sequence number, ``limit`` at most that
+    many of them (without ``since``, the newest)."""
     criteria: dict[str, Any] = {k: request.args[k] for k in _JOURNAL_FILTERS if k in request.args}
-    if "status" in request.args:
-        try:
-            criteria["status"] = int(request.args["status"])
-        except ValueError as error:
-            raise BadRequest("status must be a number") from error
+    for name in ("status", "since", "limit"):
+        if name in request.args:
+            criteria[name] = _whole_number(name, request.args[name])
     entries = cloud().journal.entries(**criteria)
     return json_response({"requests": [entry.to_json() for entry in entries]})
+
+
+def _whole_number(name: str, text: str) -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise BadRequest(f"{name} must be a number")
+    return int(text)
 
 
 @bp.delete("/requests")
@@ -185,7 +190,8 @@ BINDINGS = Bindings("control", {
     "DELETE /_fakenova/faults": Binding(204),
     "DELETE /_fakenova/faults/{rule_id}": Binding(204, errors=(404,)),
     "GET /_fakenova/requests": Binding(200, envelope("requests", True),
-                                       params=(*_JOURNAL_FILTERS, "status"), errors=(400,)),
+                                       params=(*_JOURNAL_FILTERS, "status", "since", "limit"),
+                                       errors=(400,)),
     "DELETE /_fakenova/requests": Binding(204, params=("project",)),
     "POST /_fakenova/snapshots": Binding(201, object_schema(name={"type": "string"}),
                                          body="control.snapshot", errors=(400,)),
