@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from fakenova import __version__, client_settings, tempest_config
+from fakenova import __version__, client_settings, tempest_config, watch
 from fakenova.app import create_app
 from fakenova.domain.clock import CLOCK_MODES
 from fakenova.domain.identity import DEFAULT_TOKEN_TTL
@@ -36,6 +36,8 @@ examples:
                                           reachable from elsewhere (no real security!)
   eval "$(fakenova env)"                  point the openstack CLI at it
   fakenova clouds-yaml > clouds.yaml      or write a clouds.yaml for cloud 'fakenova'
+  fakenova journal --follow               every request, as it comes (Ctrl-C stops)
+  fakenova state                          servers, attachments, volumes and fault rules
   fakenova routes                         the upstream routes it serves (Markdown)
   fakenova tempest-config --dir tempest   tempest.conf and accounts for upstream tempest
                                           (serve with --fixture demo --fixture tempest)
@@ -82,6 +84,23 @@ def _parser() -> argparse.ArgumentParser:
                              help=f"where fakenova serves (default: {client_settings.DEFAULT_URL})")
         command.add_argument("--user", choices=sorted(client_settings.DEFAULT_ACCOUNTS),
                              default="demo", help="which default account (default: demo)")
+    watch = commands.add_parser(
+        "journal", help="print the requests a running fakenova answered, one line each")
+    watch.add_argument("--follow", "-f", action="store_true",
+                       help="keep printing new requests until interrupted")
+    watch.add_argument("--limit", type=_positive, metavar="N",
+                       help="the newest N requests only (default: all the journal holds)")
+    watch.add_argument("--method", metavar="M", help="only requests of this HTTP method")
+    watch.add_argument("--path", metavar="GLOB",
+                       help="only requests whose path matches, e.g. '/servers/*/action'")
+    state = commands.add_parser(
+        "state", help="print a running fakenova's servers, attachments, volumes and rules")
+    for command in (watch, state):
+        command.add_argument("--url", default=client_settings.DEFAULT_URL,
+                             help=f"where fakenova serves (default: {client_settings.DEFAULT_URL})")
+        command.add_argument("--control-token", metavar="TOKEN",
+                             default=os.environ.get(CONTROL_TOKEN_ENV) or None,
+                             help=f"the {HEADER} to send (default: ${CONTROL_TOKEN_ENV})")
     commands.add_parser("routes", help="print the table of upstream routes fakenova serves "
                                        "(Markdown, as the README has it)")
     tempest = commands.add_parser(
@@ -165,12 +184,31 @@ def write_tempest_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_watch(args: argparse.Namespace) -> int:
+    client = watch.ControlClient(args.url, args.control_token)
+    try:
+        if args.command == "state":
+            print(watch.state_text(client))
+            return 0
+        for lines in watch.journal_lines(client, limit=args.limit, follow=args.follow,
+                                         method=args.method, path=args.path):
+            print(lines, flush=True)
+    except watch.Unreachable as error:
+        print(f"fakenova: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
     if args.command == "tempest-config":
         return write_tempest_config(args)
+    if args.command in ("journal", "state"):
+        return print_watch(args)
     if args.command == "routes":
         print(route_table.markdown(document(create_app(["demo"]))), end="")
         return 0

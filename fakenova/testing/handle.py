@@ -8,11 +8,8 @@ HTTP). Tests see the same handle either way.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Protocol
@@ -21,6 +18,7 @@ from fakenova import client_settings as settings
 from fakenova.cloud import Cloud
 from fakenova.harness.fault_rules import FaultRegistry
 from fakenova.harness.journal import JournalEntry, JournalQueries
+from fakenova.watch import ControlClient, Refused
 
 
 @dataclass(frozen=True)
@@ -97,19 +95,10 @@ class RemoteBackend:
         self.control_token = control_token or os.environ.get("FAKENOVA_CONTROL_TOKEN")
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
-        headers = {"Content-Type": "application/json"}
-        if self.control_token:
-            headers["X-Fakenova-Control-Token"] = self.control_token
-        request = urllib.request.Request(
-            f"{self.url}/_fakenova{path}", method=method,
-            data=json.dumps(body).encode() if body is not None else None, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=30) as answer:
-                raw = answer.read()
-        except urllib.error.HTTPError as error:
-            raise AssertionError(f"fakenova refused {method} {path}: {error.read()!r}") \
-                from error
-        return json.loads(raw) if raw else None
+            return ControlClient(self.url, self.control_token).call(method, path, body)
+        except Refused as error:
+            raise AssertionError(f"fakenova refused: {error}") from error
 
     def seed(self, fixture: dict[str, Any], trusted: bool = False) -> dict[str, list[Any]]:
         created = self.control("POST", "/seed", fixture)  # the server checks it regardless

@@ -4,12 +4,13 @@ rules and is not journaled."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Request, Response
 
 from fakenova.errors import FakenovaError
 from fakenova.harness.access import HEADER
 from fakenova.http.control import document, guard, routes
 from fakenova.http.error_bodies import ROUTE_NOT_FOUND, json_response
+from fakenova.http.exchange import Exchange
 from fakenova.http.service import Service
 from fakenova.openapi.bindings import (
     Conventions,
@@ -41,6 +42,15 @@ def _render_unexpected(error: Exception) -> Response:
     return _error(500, repr(error))
 
 
+def _end_the_line(ex: Exchange, req: Request, response: Response) -> None:
+    """A JSON answer ends with a newline, so that a shell prompt (or the next curl) does
+    not run on after it."""
+    if response.mimetype == "application/json" and not response.direct_passthrough:
+        data = response.get_data()
+        if data and not data.endswith(b"\n"):
+            response.set_data(data + b"\n")
+
+
 _TEXT = {"type": "string"}
 _ERROR = {"title": "The control API's error body", **object_schema(error={
     **object_schema(code={"type": "integer"}, message=_TEXT), "additionalProperties": False}),
@@ -62,4 +72,4 @@ def service(control_token: str | None) -> Service:
     return Service(name="control", segment="_fakenova", register=_register, harnessed=False,
                    guard=guard.guard(control_token), render_error=_render_error,
                    render_unrouted=_render_unrouted, render_unexpected=_render_unexpected,
-                   documentation=_DOCUMENTATION)
+                   add_headers=_end_the_line, documentation=_DOCUMENTATION)
