@@ -7,7 +7,8 @@
 
 The first run makes a virtual environment in .venv and installs fakenova into it
 (editable, with its test dependencies, and for ``bench`` moto as well); later runs reinstall
-only when pyproject.toml changes.
+only when pyproject.toml changes. Two commands started at once (``serve`` in one terminal,
+``test`` in another) take turns: the second waits while the first sets up.
 """
 
 from __future__ import annotations
@@ -17,18 +18,46 @@ import os
 import subprocess
 import sys
 import venv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".fakenova-installed"
+LOCK = ROOT / ".venv.lock"
 COMMANDS = {"serve": [str(BIN / "fakenova"), "serve"],
             "test": [str(BIN / "python"), "-m", "pytest"],
             "bench": [str(BIN / "python"), "-m", "benchmarks"]}
 
 
+@contextmanager
+def setting_up() -> Iterator[None]:
+    """Hold the set-up lock (where the platform has ``fcntl``); a second caller waits."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock, as before
+        yield
+        return
+    with open(LOCK, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("dev.py: waiting for another dev.py to finish setting up .venv", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def ensure_environment(extras: str) -> None:
+    with setting_up():
+        _install(extras)
+
+
+def _install(extras: str) -> None:
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
 
 from fakenova import __version__, client_settings, tempest_config, watch
 from fakenova.app import create_app
@@ -31,7 +32,7 @@ examples:
   fakenova serve --port 0                 on a free port (the first line says which)
   fakenova serve --fixture my-cloud.yaml  your own servers and volumes instead
   fakenova serve --clock immediate        transitions done before each answer
-  fakenova serve --faults flaky.yaml      inject the faults a scenario file describes
+  fakenova serve --faults flaky-attach    inject the faults of a shipped scenario (or a file)
   fakenova serve --host 0.0.0.0 --control-token TOKEN
                                           reachable from elsewhere (no real security!)
   eval "$(fakenova env)"                  point the openstack CLI at it
@@ -44,8 +45,15 @@ examples:
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake reported on one line (and where to look)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="fakenova", description="A fake OpenStack cloud for testing Nova volume attachments.",
         epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"fakenova {__version__}")
@@ -55,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default: 127.0.0.1, loopback only)")
-    serve.add_argument("--port", type=int, default=8774, help="port (default: 8774; 0 = any)")
+    serve.add_argument("--port", type=_port, default=8774, help="port (default: 8774; 0 = any)")
     serve.add_argument("--fixture", action="append", default=[], metavar="FILE",
                        help="YAML or JSON fixture to load (repeatable; default: the demo cloud)")
     serve.add_argument("--faults", metavar="FILE",
@@ -66,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"requests the journal keeps (default: {DEFAULT_CAP})")
     serve.add_argument("--clock", choices=CLOCK_MODES, default="timed",
                        help="how state transitions advance (default: timed)")
-    serve.add_argument("--step", type=float, default=1.0, metavar="SECONDS",
+    serve.add_argument("--step", type=_seconds, default=1.0, metavar="SECONDS",
                        help="seconds one transition takes with --clock timed (default: 1)")
     serve.add_argument("--token-ttl", type=_positive, default=DEFAULT_TOKEN_TTL,
                        metavar="SECONDS",
@@ -115,9 +123,28 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535; 0 = any free one)")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 86400:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
     return value
 
 

@@ -24,3 +24,23 @@ def schemas_dir() -> Traversable:
 
 def fixtures_dir() -> Traversable:
     return data_dir("fixtures")
+
+
+def shipped_file(ref: str | Path, prefix: str = "") -> Path | None:
+    """``ref`` itself if it is a file; else the file shipped under ``fixtures/`` that it
+    names, with or without its extension (``demo``) and its ``prefix`` (``scenario-``)."""
+    path = Path(ref)
+    if path.is_file():
+        return path
+    for stem in (str(ref), f"{prefix}{ref}"):
+        for candidate in (stem, f"{stem}.yaml", f"{stem}.json"):
+            found = fixtures_dir() / candidate
+            if found.is_file():
+                return Path(str(found))
+    return None
+
+
+def shipped_names(prefix: str) -> list[str]:
+    """The names of the shipped files that start with ``prefix``, without extension."""
+    return sorted(entry.name.rsplit(".", 1)[0] for entry in fixtures_dir().iterdir()
+                  if entry.name.startswith(prefix) and entry.name.endswith((".yaml", ".json")))

@@ -7,6 +7,7 @@ from abc import abstractmethod
 from contextlib import AbstractContextManager
 from typing import Any
 
+from ..errors import BadRequest
 from .devices import next_device_name
 from .ids import stable_id
 from .model import (
@@ -25,6 +26,12 @@ from .model import (
 from .undo import UndoLog
 
 _STATUS_VM_STATE = {status: vm_state for vm_state, status in VM_STATE_STATUS.items()}
+# Cinder's volume statuses (cinder.objects.fields.VolumeStatus).
+VOLUME_STATUSES = frozenset({
+    "creating", "available", "deleting", "error", "error_deleting", "error_managing",
+    "managing", "attaching", "in-use", "detaching", "maintenance", "restoring-backup",
+    "error_restoring", "reserved", "awaiting-transfer", "backing-up", "error_backing-up",
+    "error_extending", "downloading", "uploading", "retyping", "extending"})
 _POWER_STATES = {"building": 0, "stopped": 4, "shelved": 4, "shelved_offloaded": 4,
                  "paused": 3, "suspended": 7, "error": 0}
 
@@ -109,6 +116,9 @@ class Seeding(UndoLog):
         """
         with self.transaction():
             vm_state = _STATUS_VM_STATE.get(status.upper(), status.lower())
+            if vm_state not in VM_STATE_STATUS:
+                raise BadRequest(f"unknown server status {status!r}: give an API status "
+                                 f"({', '.join(sorted(_STATUS_VM_STATE))}) or a vm_state")
             project_id, user_id = self._owner(project)
             server = Server(
                 id=id or self.new_id(),
@@ -156,6 +166,9 @@ class Seeding(UndoLog):
         bootable: bool = False,
         migration_status: str | None = None,
     ) -> Volume:
+        if status not in VOLUME_STATUSES:
+            raise BadRequest(f"unknown volume status {status!r}: one of "
+                             f"{', '.join(sorted(VOLUME_STATUSES))}")
         with self.transaction():
             project_id, user_id = self._owner(project)
             volume = Volume(

@@ -15,7 +15,7 @@ import yaml
 
 from fakenova.domain.store import State
 from fakenova.errors import FakenovaError
-from fakenova.resources import fixtures_dir
+from fakenova.resources import shipped_file
 from fakenova.validation.catalog import DRAFT4, catalog
 
 Fixture = Mapping[str, list[dict[str, Any]]]
@@ -48,13 +48,9 @@ class FixtureError(ValueError):
 
 def resolve(ref: str | Path) -> Path:
     """A fixture path, or the name of one shipped with fakenova (``demo``)."""
-    path = Path(ref)
-    if path.exists():
-        return path
-    for candidate in (str(ref), f"{ref}.yaml", f"{ref}.json"):
-        shipped = fixtures_dir() / candidate
-        if shipped.is_file():
-            return Path(str(shipped))
+    found = shipped_file(ref)
+    if found is not None:
+        return found
     raise FixtureError(f"fixture {ref!s} not found (neither a file nor a shipped fixture)")
 
 

@@ -12,6 +12,7 @@ import yaml
 from fakenova.errors import BadRequest
 from fakenova.harness.fault_rules import check_rule
 from fakenova.harness.presets import expand
+from fakenova.resources import shipped_file, shipped_names
 
 _KEYS = {"seed", "journal_cap", "faults", "snapshots"}
 
@@ -28,8 +29,18 @@ class Scenario:
     snapshots: list[str] = field(default_factory=list)
 
 
+def resolve(ref: str | Path) -> Path:
+    """A scenario file, or the name of one shipped with fakenova (``scenario-flaky-attach``,
+    or ``flaky-attach``)."""
+    found = shipped_file(ref, prefix="scenario-")
+    if found is None:
+        raise ScenarioError(f"scenario {ref!s} not found: neither a file nor a shipped scenario "
+                            f"({', '.join(shipped_names('scenario-'))})")
+    return found
+
+
 def load(ref: str | Path) -> Scenario:
-    path = Path(ref)
+    path = resolve(ref)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, ValueError, yaml.YAMLError) as error:  # ValueError: over 4,300 digits
