@@ -20,6 +20,7 @@ from fakenova.domain.identity import DEFAULT_TOKEN_TTL
 from fakenova.harness.access import HEADER, check_control_token, is_loopback
 from fakenova.harness.fixture_files import FixtureError
 from fakenova.harness.journal import DEFAULT_CAP
+from fakenova.harness.request_log import RequestLog
 from fakenova.harness.scenarios import ScenarioError
 from fakenova.http.control.document import document
 from fakenova.openapi import route_table
@@ -84,7 +85,9 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"demand this token in {HEADER} on every /_fakenova request, "
                             f"from any address (default: ${CONTROL_TOKEN_ENV}; without one "
                             "the control API answers loopback callers only)")
-    serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    serve.add_argument("-v", "--verbose", action="store_true",
+                       help="log every request (method, path, status, microversion, project, "
+                            "fault, time taken) and every state transition, on stderr")
     for name, what in (("env", "the OS_* variables, as shell exports"),
                        ("clouds-yaml", "a clouds.yaml document naming the cloud 'fakenova'")):
         command = commands.add_parser(name, help=f"print {what} for a fakenova cloud")
@@ -179,13 +182,15 @@ def serve(args: argparse.Namespace) -> int:
         app = create_app(args.fixture or ["demo"], clock=args.clock, step=args.step,
                          scenario=args.faults, seed=args.seed, journal_cap=args.journal_cap,
                          token_ttl=args.token_ttl, control_token=args.control_token)
-        server = FakenovaServer(app, args.host, args.port, log_requests=args.verbose)
+        server = FakenovaServer(app, args.host, args.port)
     except (FixtureError, ScenarioError, ServerError) as error:
         print(f"fakenova: {error}", file=sys.stderr)
         return 2
     # What the fixtures built lives as long as the server: kept out of the collector's full
     # passes, which would otherwise stop every request for 70 ms at 10,000 servers and volumes.
     gc.freeze()
+    if args.verbose:
+        app.extensions["fakenova"].log_requests(RequestLog())
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     if not is_loopback(args.host):
         print(exposure_warning(args.host, server.port, args.control_token is not None),

@@ -18,6 +18,7 @@ from fakenova.errors import BadRequest, NotFound
 from fakenova.harness import fixture_files, scenarios
 from fakenova.harness.fault_rules import FaultRegistry
 from fakenova.harness.journal import DEFAULT_CAP, Journal
+from fakenova.harness.request_log import RequestLog
 from fakenova.validation.loader import Validators, default_validators
 
 
@@ -39,10 +40,16 @@ class Cloud:
         self.journal = Journal(self.state.lock, self.scenario.journal_cap or journal_cap)
         self.validators: Validators = default_validators()
         self.sleep: Callable[[float], None] = time.sleep
+        self.request_log: RequestLog | None = None  # serve -v: a line per request
         self._snapshots: dict[str, Tables] = {}
         self.reset()
         for name in self.scenario.snapshots:
             self.snapshot(name)
+
+    def log_requests(self, log: RequestLog) -> None:
+        """Write a line for each request and each state transition to ``log``."""
+        self.request_log = log
+        self.state.clock.observer = log.observe(self.state)
 
     def _next_device(self, server_id: str) -> str:
         with self.state.lock:

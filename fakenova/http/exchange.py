@@ -3,7 +3,8 @@ with one lookup, where the pipeline, the views and the journal read and write.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import g
@@ -31,6 +32,7 @@ class Exchange:
     fault_rule: FaultRule | None = None
     unrouted: bool = False             # no route implements the path or method
     refusal: str | None = None         # why the token was refused (a 401), for the journal
+    started: float = field(default_factory=time.perf_counter)
 
     @property
     def caller(self) -> Context:

@@ -62,7 +62,8 @@ def _body(raw: bytes) -> Any:
         return raw.decode("utf-8", "replace")
 
 
-def _token_project(ex: Exchange, req: Request) -> str | None:
+def token_project(ex: Exchange, req: Request) -> str | None:
+    """The project of the request's token, checked or not (a fault may answer first)."""
     token = ex.cloud.state.tokens.get(req.headers.get("X-Auth-Token", ""))
     return token.context.project_id if token else None
 
@@ -76,7 +77,7 @@ def before(ex: Exchange, req: Request) -> None:
         return  # no rule in force: nothing to describe the request for
     info = RequestInfo(service=service.name, method=req.method,
                        path=service.service_path(req.path), body=_body(ex.body),
-                       version=_requested_version(ex, req), project=_token_project(ex, req))
+                       version=_requested_version(ex, req), project=token_project(ex, req))
     ex.fault_request = info
     rule = ex.cloud.faults.match(info)
     if rule is None:
@@ -154,7 +155,7 @@ def record(ex: Exchange, req: Request, response: Response) -> None:
         service_path=service.service_path(path),
         query=req.args.to_dict(flat=False) if req.query_string else {},
         microversion=ex.version_text,
-        project=ex.context.project_id if ex.context else _token_project(ex, req),
+        project=ex.context.project_id if ex.context else token_project(ex, req),
         body=_journal_body(ex),
         status=None if dropped else response.status_code,
         fault=rule.id if rule else None, unimplemented=ex.unrouted,

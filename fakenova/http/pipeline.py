@@ -7,6 +7,7 @@ so an oversized body gets 413 and a missing token 401 even on an unknown path.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from flask import Flask, Request, Response, request
@@ -15,6 +16,7 @@ from fakenova.cloud import Cloud
 from fakenova.domain.identity import validate_token
 from fakenova.domain.model import new_id
 from fakenova.errors import Unauthorized
+from fakenova.harness.request_log import Served
 from fakenova.http import injection
 from fakenova.http.error_bodies import keystonemiddleware_401, webob_error
 from fakenova.http.exchange import Exchange, exchange, start
@@ -89,4 +91,16 @@ def after_request(response: Response) -> Response:
     response = injection.after(ex, req, response)
     ex.service.add_headers(ex, req, response)
     injection.record(ex, req, response)
+    if ex.cloud.request_log is not None:
+        ex.cloud.request_log.request(_served(ex, req, response))
     return response
+
+
+def _served(ex: Exchange, req: Request, response: Response) -> Served:
+    project_id = ex.context.project_id if ex.context else injection.token_project(ex, req)
+    project = ex.cloud.state.projects.get(project_id or "")
+    return Served(req.method, req.full_path.rstrip("?"),
+                  None if req.environ.get(injection.DROP_KEY) else response.status_code,
+                  ex.version_text, project.name if project else None,
+                  ex.fault_rule.id if ex.fault_rule else None,
+                  (time.perf_counter() - ex.started) * 1000)
