@@ -54,6 +54,7 @@ class Binding:
     headers: tuple[str, ...] = ()  # response headers of the success answer
     request_headers: tuple[str, ...] = ()  # required request headers (strings)
     token: bool = False  # needs X-Auth-Token, whatever the service's conventions say
+    media_type: str = "application/json"  # of the success answer's body
 
 
 @dataclass(frozen=True)

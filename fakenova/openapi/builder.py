@@ -208,7 +208,7 @@ def _operation(route: Route, bound: Bound, routes: Sequence[Route],
     binding, conventions = bound.binding, bound.conventions
     success: Schema = {"description": HTTPStatus(binding.status).phrase}
     if binding.response is not None:
-        success["content"] = json_content(binding.response)
+        success["content"] = {binding.media_type: {"schema": binding.response}}
     if headers := _success_headers(bound):
         success["headers"] = headers
     responses: Schema = {str(binding.status): success}

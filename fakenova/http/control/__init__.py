@@ -8,7 +8,7 @@ from flask import Flask, Request, Response
 
 from fakenova.errors import FakenovaError
 from fakenova.harness.access import HEADER
-from fakenova.http.control import document, guard, routes
+from fakenova.http.control import document, guard, pages, routes
 from fakenova.http.error_bodies import ROUTE_NOT_FOUND, json_response
 from fakenova.http.exchange import Exchange
 from fakenova.http.service import Service
@@ -24,6 +24,7 @@ from fakenova.openapi.bindings import (
 def _register(app: Flask) -> None:
     app.register_blueprint(routes.bp)
     app.register_blueprint(document.bp)
+    app.register_blueprint(pages.bp)
 
 
 def _error(status: int, message: str) -> Response:
@@ -63,7 +64,7 @@ _TOKEN = Scheme("control", {
 _DOCUMENTATION = Documentation(
     Conventions(errors=ErrorBodies("control.error", components={"control.error": _ERROR}),
                 common_errors=(401, 403), security=(None, _TOKEN)),
-    (routes.BINDINGS, document.BINDINGS))
+    (routes.BINDINGS, document.BINDINGS, pages.BINDINGS))
 
 
 def service(control_token: str | None) -> Service:

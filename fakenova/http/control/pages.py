@@ -1,0 +1,59 @@
+"""``GET /_fakenova/``: the dashboard, a page of plain HTML, CSS and JavaScript shipped with
+fakenova (nothing is fetched from elsewhere, so it works offline). It reads the control API
+and follows the cloud live; the control API's guard covers it as every ``/_fakenova`` path."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+from flask import Blueprint, Response
+
+from fakenova.openapi.bindings import Binding, Bindings
+
+bp = Blueprint("dashboard", __name__, url_prefix="/_fakenova")
+
+_TYPES = {"index.html": "text/html; charset=utf-8",
+          "dashboard.js": "text/javascript; charset=utf-8",
+          "dashboard.css": "text/css; charset=utf-8"}
+# The page may load only what fakenova serves, and talk only to it.
+_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+           "img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+
+
+@cache
+def _read(name: str) -> bytes:
+    return (files("fakenova.http.control") / "dashboard" / name).read_bytes()
+
+
+def _file(name: str) -> Response:
+    response = Response(_read(name), content_type=_TYPES[name])
+    response.headers["Content-Security-Policy"] = _POLICY
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/")
+def dashboard() -> Response:
+    """The dashboard: servers, volumes, attachments, fault rules, requests and the clock."""
+    return _file("index.html")
+
+
+@bp.get("/dashboard.js")
+def script() -> Response:
+    """The dashboard's script."""
+    return _file("dashboard.js")
+
+
+@bp.get("/dashboard.css")
+def stylesheet() -> Response:
+    """The dashboard's style sheet."""
+    return _file("dashboard.css")
+
+
+_TEXT = {"type": "string"}
+BINDINGS = Bindings("control", {
+    "GET /_fakenova/": Binding(200, _TEXT, media_type="text/html"),
+    "GET /_fakenova/dashboard.js": Binding(200, _TEXT, media_type="text/javascript"),
+    "GET /_fakenova/dashboard.css": Binding(200, _TEXT, media_type="text/css"),
+})
