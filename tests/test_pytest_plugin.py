@@ -145,3 +145,29 @@ def test_as_admin(fakenova):
     assert "admin" in conn.session.auth.get_access(conn.session).role_names
 '''
     run(pytester, source).assert_outcomes(passed=1)
+
+
+def test_session_settings_a_shared_server_cannot_honour_are_warned_of(
+        pytester: pytest.Pytester) -> None:
+    from fakenova import create_app
+    from fakenova.serving import FakenovaServer
+
+    pytester.makeconftest('''
+import pytest
+
+@pytest.fixture(scope="session")
+def fakenova_clock():
+    return "manual"
+''')
+    source = '''
+def test_uses(fakenova):
+    assert fakenova.url
+'''
+    with FakenovaServer(create_app()) as server:
+        # (-W: this suite turns warnings into errors; a downstream suite shows them)
+        result = run(pytester, source, "--fakenova-url", server.url, "-W", "default::UserWarning")
+    result.assert_outcomes(passed=1, warnings=1)
+    result.stdout.fnmatch_lines(["*FakenovaSettingIgnored: fakenova_clock do not apply with "
+                                 "--fakenova-url*"])
+    quiet = run(pytester, source)  # no shared server: the override is used, nothing to say
+    quiet.assert_outcomes(passed=1)

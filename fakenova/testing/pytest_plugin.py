@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 _HANDLE = pytest.StashKey["Fakenova"]()
 
 
+class FakenovaSettingIgnored(UserWarning):
+    """A session setting that a shared server (``--fakenova-url``) cannot honour."""
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--fakenova-url", default=None, metavar="URL",
                      help="share a running `fakenova serve` instead of starting one "
@@ -97,9 +101,26 @@ def _fakenova_session(request: pytest.FixtureRequest) -> _Session:
     ``fakenova`` declares only this one (and ``fakenova_account``, which a conftest may
     override for each test)."""
     url = request.getfixturevalue("fakenova_url")
+    if url:
+        _warn_of_ignored_settings(request, url)
     return _Session(url=url, clock=request.getfixturevalue("fakenova_clock"),
                     server=None if url else request.getfixturevalue("fakenova_server"),
                     check=bool(request.config.getoption("--fakenova-check")))
+
+
+def _warn_of_ignored_settings(request: pytest.FixtureRequest, url: str) -> None:
+    """``fakenova_fixtures`` and ``fakenova_clock`` make the session's own server; a shared
+    one was started with its own, so an override of either would be silently ignored."""
+    import warnings
+
+    ignored = [name for name, default in (("fakenova_fixtures", []),
+                                          ("fakenova_clock", "immediate"))
+               if request.getfixturevalue(name) != default]
+    if ignored:
+        warnings.warn(FakenovaSettingIgnored(
+            f"{' and '.join(ignored)} do not apply with --fakenova-url: the server at {url} "
+            "keeps the fixtures and clock it was started with (use the fakenova marker's "
+            "fixtures, or fakenova serve's --fixture and --clock)"), stacklevel=1)
 
 
 @pytest.fixture
