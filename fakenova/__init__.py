@@ -13,10 +13,12 @@ if TYPE_CHECKING:
     from fakenova.app import create_app as create_app
     from fakenova.cloud import Cloud as Cloud
     from fakenova.errors import FakenovaError as FakenovaError
+    from fakenova.testing.mock import mock as mock
 
 __version__ = "0.1.0"
-__all__ = ["Cloud", "FakenovaError", "__version__", "create_app"]
-_LAZY = {"create_app": ".app", "Cloud": ".cloud", "FakenovaError": ".errors"}
+__all__ = ["Cloud", "FakenovaError", "__version__", "create_app", "mock"]
+_LAZY = {"create_app": ".app", "Cloud": ".cloud", "FakenovaError": ".errors",
+         "mock": ".testing.mock"}
 
 
 def __getattr__(name: str) -> Any:

@@ -56,11 +56,13 @@ class Backend(Protocol):
 
 
 class LocalBackend:
-    """A cloud in this process, called directly."""
+    """A cloud in this process, called directly. ``in_process``: clients reach it with no
+    socket either (``fakenova.mock``), so a subprocess cannot."""
 
-    def __init__(self, cloud: Cloud, url: str) -> None:
+    def __init__(self, cloud: Cloud, url: str, in_process: bool = False) -> None:
         self.cloud = cloud
         self.url = url
+        self.in_process = in_process
 
     def seed(self, fixture: dict[str, Any], trusted: bool = False) -> dict[str, list[Any]]:
         return self.cloud.seed(fixture, trusted)
@@ -260,12 +262,20 @@ class Fakenova:
         return {**settings.auth(self.url, *self._credentials(user)),
                 "region_name": "RegionOne", "load_yaml_config": False, "load_envvars": False}
 
+    def _reachable_from_a_subprocess(self) -> None:
+        if getattr(self.backend, "in_process", False):
+            raise RuntimeError(f"{self.url} is served in this process only: a subprocess "
+                               "cannot reach it; use the socket transport (the fakenova "
+                               "fixture, or fakenova serve) for code that runs in one")
+
     def clouds_yaml(self, user: str | None = None, cloud_name: str = "fakenova") -> str:
         """A clouds.yaml document naming this cloud ``fakenova``."""
+        self._reachable_from_a_subprocess()
         return settings.clouds_yaml(self.url, *self._credentials(user), cloud_name=cloud_name)
 
     def env(self, user: str | None = None) -> dict[str, str]:
         """The OS_* variables, for code under test that runs in a subprocess."""
+        self._reachable_from_a_subprocess()
         return settings.os_env(self.url, *self._credentials(user))
 
     # -- seeding -------------------------------------------------------------------------
