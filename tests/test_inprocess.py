@@ -157,3 +157,44 @@ def test_client_threads_may_call_concurrently() -> None:
         for thread in threads:
             thread.join()
         assert [a.status_code for a in answers] == [200] * 80
+
+
+# -- the pytest plugin's transports -----------------------------------------------------------
+
+pytest_plugins = ["pytester"]
+DOWNSTREAM = '''
+import openstack
+
+def test_attach(fakenova):
+    server, volume = fakenova.add_server("web"), fakenova.add_volume("data")
+    conn = openstack.connect(**fakenova.connect_kwargs())
+    conn.compute.create_volume_attachment(server.id, volume_id=volume.id)
+    assert fakenova.url == "{url}"
+'''
+
+
+def run(pytester: pytest.Pytester, url: str, *args: str, ini: str = "") -> pytest.RunResult:
+    pytester.makepyfile(test_downstream=DOWNSTREAM.replace("{url}", url))
+    pytester.makeini("[pytest]\nfilterwarnings =\n    ignore::DeprecationWarning\n" + ini)
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+
+
+def test_the_fixture_runs_in_process_when_asked(pytester: pytest.Pytester) -> None:
+    run(pytester, "http://fakenova.test", "--fakenova-transport=inprocess").assert_outcomes(
+        passed=1)
+    run(pytester, "http://fakenova.test", ini="fakenova_transport = inprocess"
+        ).assert_outcomes(passed=1)
+
+
+def test_the_socket_transport_stays_the_default(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "http://fakenova.test")
+    result.assert_outcomes(failed=1)  # a socket: a 127.0.0.1 URL
+    result.stdout.fnmatch_lines(["*AssertionError: assert 'http://127.0.0.1:*"])
+
+
+def test_a_shared_server_cannot_be_in_process(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "", "--fakenova-transport=inprocess",
+                 "--fakenova-url", "http://127.0.0.1:9")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*--fakenova-url shares a server over a socket; it cannot be "
+                                 "used with the inprocess transport*"])

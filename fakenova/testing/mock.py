@@ -8,13 +8,51 @@ import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import SplitResult, urlsplit
 
 from fakenova.domain.clock import ClockMode
 from fakenova.testing.handle import Fakenova, LocalBackend
 
+if TYPE_CHECKING:
+    from fakenova.http.inprocess import WSGIApp
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class InProcessServer:
+    """An app taken over at ``url`` in this process: what ``fakenova serve`` is over a
+    socket (``app``, ``url``, a context manager), with no socket."""
+
+    def __init__(self, app: WSGIApp | Any, url: str = "http://fakenova.test") -> None:
+        parts = self.check_url(url)
+        self.app, self.url = app, url.rstrip("/")
+        self._where = (parts.hostname or "", parts.port or 80)
+
+    @staticmethod
+    def check_url(url: str) -> SplitResult:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
+            raise ValueError(f"an in-process url is http://host[:port] with no path, "
+                             f"not {url!r}")
+        return parts
+
+    def start(self) -> InProcessServer:
+        from fakenova.http.inprocess import take_over
+
+        take_over(*self._where, self.app)
+        return self
+
+    def stop(self) -> None:
+        from fakenova.http.inprocess import give_back
+
+        give_back(*self._where)
+
+    def __enter__(self) -> InProcessServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 class mock:  # lower case, as moto's mock_aws and unittest.mock are
@@ -23,34 +61,29 @@ class mock:  # lower case, as moto's mock_aws and unittest.mock are
 
     def __init__(self, fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediate",
                  url: str = "http://fakenova.test", seed: int | None = None) -> None:
-        parts = urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
-            raise ValueError(f"mock(url=...) is http://host[:port] with no path, not {url!r}")
+        InProcessServer.check_url(url)
         self.url = url.rstrip("/")
-        self._host, self._port = parts.hostname, parts.port or 80
         self.fixtures, self.clock, self.seed = list(fixtures), clock, seed
         self.handle: Fakenova | None = None
+        self._server: InProcessServer | None = None
 
     def start(self) -> Fakenova:
         """Take the URL over with a cloud made afresh; the handle to it."""
         from fakenova.app import create_app
-        from fakenova.http.inprocess import take_over
 
         if self.handle is not None:
             raise RuntimeError(f"this mock of {self.url} is already started")
         app = create_app(self.fixtures, clock=self.clock, seed=self.seed)
-        take_over(self._host, self._port, app)
+        self._server = InProcessServer(app, self.url).start()
         self.handle = Fakenova(LocalBackend(app.extensions["fakenova"], self.url,
                                             in_process=True), name="mock")
         return self.handle
 
     def stop(self) -> None:
         """Give the URL back: requests to it fail again, as to any unknown host."""
-        from fakenova.http.inprocess import give_back
-
-        if self.handle is not None:
-            give_back(self._host, self._port)
-            self.handle = None
+        if self._server is not None:
+            self._server.stop()
+            self._server, self.handle = None, None
 
     def __enter__(self) -> Fakenova:
         return self.start()

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from fakenova.serving import FakenovaServer
     from fakenova.testing.handle import Fakenova
+    from fakenova.testing.mock import InProcessServer
 
 _HANDLE = pytest.StashKey["Fakenova"]()
 
@@ -35,6 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--fakenova-url", default=None, metavar="URL",
                      help="share a running `fakenova serve` instead of starting one "
                           "(also FAKENOVA_URL)")
+    parser.addoption("--fakenova-transport", choices=("socket", "inprocess"), default=None,
+                     help="how clients reach the session's fakenova: over a socket on "
+                          "127.0.0.1 (the default) or in-process at http://fakenova.test, "
+                          "with no socket (ini: fakenova_transport)")
+    parser.addini("fakenova_transport", "socket or inprocess (see --fakenova-transport)",
+                  default="socket")
     parser.addoption("--fakenova-check", action="store_true", default=False,
                      help="after each test that uses the fakenova fixture, fail its teardown "
                           "if Nova's and Cinder's records disagree (a leaked attachment, a BDM "
@@ -43,9 +50,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "fakenova(fixtures=None, faults=None, clock=None, check=None): per-test "
-                   "fakenova settings: fixture files to load, fault rules to add, the clock "
-                   "mode, whether to check consistency after the test (as --fakenova-check)")
+        "markers", "fakenova(fixtures=None, faults=None, clock=None, check=None, "
+                   "subprocess=False): per-test fakenova settings: fixture files to load, "
+                   "fault rules to add, the clock mode, whether to check consistency after "
+                   "the test (as --fakenova-check), whether the code under test runs in "
+                   "another process (skipped with the inprocess transport, which it cannot "
+                   "reach)")
 
 
 @pytest.fixture(scope="session")
@@ -76,21 +86,35 @@ def fakenova_url(request: pytest.FixtureRequest) -> str | None:
 
 
 @pytest.fixture(scope="session")
+def fakenova_transport(request: pytest.FixtureRequest) -> str:
+    """``socket`` (a server thread on 127.0.0.1) or ``inprocess`` (no socket at all)."""
+    chosen = request.config.getoption("--fakenova-transport") or request.config.getini(
+        "fakenova_transport")
+    if chosen not in ("socket", "inprocess"):
+        raise pytest.UsageError(f"fakenova_transport is socket or inprocess, not {chosen!r}")
+    return str(chosen)
+
+
+@pytest.fixture(scope="session")
 def fakenova_server(fakenova_fixtures: list[str], fakenova_clock: str,
-                    ) -> Iterator[FakenovaServer]:
-    """The fakenova server of this session (or xdist worker), on 127.0.0.1 and a free port."""
+                    fakenova_transport: str) -> Iterator[FakenovaServer | InProcessServer]:
+    """The fakenova of this session (or xdist worker): on 127.0.0.1 and a free port, or
+    in this process at http://fakenova.test."""
     from fakenova import create_app
     from fakenova.serving import FakenovaServer
+    from fakenova.testing.mock import InProcessServer
 
     app = create_app(fakenova_fixtures, clock=fakenova_clock)  # type: ignore[arg-type]
-    with FakenovaServer(app, "127.0.0.1", 0) as server:
+    server = InProcessServer(app) if fakenova_transport == "inprocess" else FakenovaServer(
+        app, "127.0.0.1", 0)
+    with server:
         yield server
 
 
 class _Session(NamedTuple):
     url: str | None                  # a shared server's, or None
     clock: str
-    server: FakenovaServer | None    # the session's own, or None with a shared one
+    server: FakenovaServer | InProcessServer | None  # the session's own; None: a shared one
     check: bool                      # --fakenova-check
 
 
@@ -102,6 +126,9 @@ def _fakenova_session(request: pytest.FixtureRequest) -> _Session:
     override for each test)."""
     url = request.getfixturevalue("fakenova_url")
     if url:
+        if request.getfixturevalue("fakenova_transport") == "inprocess":
+            raise pytest.UsageError("--fakenova-url shares a server over a socket; it cannot "
+                                    "be used with the inprocess transport")
         _warn_of_ignored_settings(request, url)
     return _Session(url=url, clock=request.getfixturevalue("fakenova_clock"),
                     server=None if url else request.getfixturevalue("fakenova_server"),
@@ -141,6 +168,10 @@ def fakenova(request: pytest.FixtureRequest, fakenova_account: str,
     settings: dict[str, Any] = dict(marker.kwargs) if marker else {}
     cloud = None
     session = _fakenova_session
+    if settings.get("subprocess") and session.server is not None and not hasattr(
+            session.server, "port"):
+        pytest.skip("the code under test runs in a subprocess, which cannot reach an "
+                    "in-process cloud (--fakenova-transport=inprocess)")
     if session.server is None:
         if settings.get("clock"):
             pytest.fail("@pytest.mark.fakenova(clock=...) needs fakenova's own server, "
@@ -150,7 +181,8 @@ def fakenova(request: pytest.FixtureRequest, fakenova_account: str,
         cloud = session.server.app.extensions["fakenova"]
         cloud.reset()
         cloud.state.set_clock_mode(settings.get("clock") or session.clock)
-        backend = LocalBackend(cloud, session.server.url)
+        backend = LocalBackend(cloud, session.server.url,
+                               in_process=not hasattr(session.server, "port"))
     handle = Fakenova(backend, name=request.node.nodeid, default_user=fakenova_account)
     for ref in settings.get("fixtures") or []:
         backend.seed(dict(fixtures.load(ref)))

@@ -1,8 +1,10 @@
-"""Real clients against a real fakenova server on loopback.
+"""Real clients against a real fakenova: on loopback, and in-process with no socket.
 
-Two servers start once per session, one on the immediate clock and one on a fast timed
-clock; ``live`` hands each test one of them, reset, so that every client test runs in both
-modes.
+Three clouds start once per session: one served on the immediate clock, one on a fast timed
+clock, and one in this process (``fakenova.mock``'s transport, immediate clock); ``live``
+hands each test one of them, reset, so that every client test runs in all three. A test
+marked ``subprocess`` runs a client in another process, which cannot reach the in-process
+cloud, so it runs over the socket only.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 
 from fakenova import Cloud, create_app
 from fakenova.serving import FakenovaServer
+from fakenova.testing.mock import InProcessServer
 
 TIMED_STEP = 0.05
 
@@ -25,7 +28,7 @@ class Live:
 
     url: str
     cloud: Cloud
-    mode: str
+    mode: str  # immediate, timed or inprocess (immediate, with no socket)
 
     @property
     def auth_url(self) -> str:
@@ -99,9 +102,19 @@ def manual_server() -> Iterator[Live]:
     yield from _serve("manual")
 
 
-@pytest.fixture(params=["immediate", "timed"])
+@pytest.fixture(scope="session")
+def inprocess_server() -> Iterator[Live]:
+    app = create_app(clock="immediate")
+    # a host of its own: fakenova.mock's default (http://fakenova.test) stays free for tests
+    with InProcessServer(app, "http://clients.fakenova.test") as server:
+        yield Live(server.url, app.extensions["fakenova"], "inprocess")
+
+
+@pytest.fixture(params=["immediate", "timed", "inprocess"])
 def live(request: pytest.FixtureRequest) -> Live:
-    """A served cloud with only the default accounts, on each clock in turn."""
+    """A cloud with only the default accounts, on each clock and transport in turn."""
+    if request.param == "inprocess" and request.node.get_closest_marker("subprocess"):
+        pytest.skip("a client in a subprocess cannot reach an in-process cloud")
     served: Live = request.getfixturevalue(f"{request.param}_server")
     served.cloud.reset()
     return served

@@ -14,7 +14,8 @@ import pytest
 from .conftest import Live
 
 OPENSTACK = str(Path(sys.executable).parent / "openstack")
-pytestmark = pytest.mark.slow  # each command is a new process that imports the whole SDK
+# each command is a new process that imports the whole SDK, and reaches fakenova by socket
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
 
 def openstack(live: Live, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
