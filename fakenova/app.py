@@ -51,7 +51,16 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     Pass ``cloud`` to serve an existing one; it keeps its own settings (the clock, the
     token lifetime, ...).
     """
-    from fakenova.http import compute, control, error_bodies, identity, injection, pipeline, volume
+    from fakenova.http import (
+        compute,
+        control,
+        error_bodies,
+        identity,
+        image,
+        injection,
+        pipeline,
+        volume,
+    )
     from fakenova.http.routing import CONVERTERS
 
     app = _SyncFlask("fakenova", static_folder=None)
@@ -60,7 +69,8 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     fake = cloud or Cloud(fixtures, clock=clock, step=step, scenario=scenario, seed=seed,
                           journal_cap=journal_cap, token_ttl=token_ttl)
     app.extensions["fakenova"] = fake
-    services = (identity.SERVICE, compute.SERVICE, volume.SERVICE, control.service(control_token))
+    services = (identity.SERVICE, compute.SERVICE, volume.SERVICE, image.SERVICE,
+                control.service(control_token))
     app.extensions["fakenova.services"] = services
     pipeline.install(app, fake, services)
     app.wsgi_app = injection.DropConnections(app.wsgi_app)  # type: ignore[method-assign]

@@ -5,13 +5,17 @@ empty list means the state is one a real cloud could be in. What the fake does i
 operation is never reported, transitional states included: a volume that is ``reserved``
 or ``attaching`` (its attachment not yet ``attached``), ``detaching`` (its BDM kept until the
 detach completes), the target of a swap (a reserved attachment with no BDM yet), or
-attached to a shelved_offloaded server (no device name). No flask imports.
+attached to a shelved_offloaded server (no device name). Nor is Cinder's own bookkeeping:
+a volume ``os-reserve`` made ``attaching`` (no attachment yet), or an attachment ``os-attach``
+made (to a host, or to an instance id Cinder does not check, with no block device mapping).
+No flask imports.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+from fakenova.domain.images import snapshot_references
 from fakenova.domain.model import BlockDeviceMapping, Server, Volume, VolumeAttachment
 from fakenova.domain.store import State
 
@@ -38,6 +42,13 @@ def check(state: State) -> list[str]:
         for server in state.servers.values():
             problems += _bdms(state, server)
             problems += _devices(server)
+        for image in state.images.values():
+            problems += [f"image {image.id} has a block device mapping from snapshot {ref}, "
+                         "which does not exist" for ref in snapshot_references(image)
+                         if ref not in state.snapshots]
+        problems += [f"snapshot {snapshot.id} is of volume {snapshot.volume_id}, which does "
+                     "not exist" for snapshot in state.snapshots.values()
+                     if snapshot.volume_id not in state.volumes]
         return problems
 
 
@@ -58,7 +69,8 @@ def _volume_status(volume: Volume) -> list[str]:
     if volume.status == "available" and volume.attachments:
         return [f"volume {volume.id} is available but still has attachments: "
                 f"{_describe(volume.attachments)}"]
-    if volume.status in _ATTACHMENT_STATUSES and not volume.attachments:
+    if (volume.status in _ATTACHMENT_STATUSES and volume.status != "attaching"
+            and not volume.attachments):
         return [f"volume {volume.id} is {volume.status} but has no attachments"]
     return []
 
@@ -69,7 +81,9 @@ def _attachments(state: State, volume: Volume) -> list[str]:
         if attachment.volume_id != volume.id:
             problems.append(f"attachment {attachment.id} is listed on volume {volume.id} "
                             f"but names volume {attachment.volume_id}")
-        server = _exists(state, attachment.server_id)
+        if not attachment.nova_managed:
+            continue  # Cinder's os-attach: no block device mapping to match
+        server = _exists(state, attachment.server_id or "")
         if server is None:
             problems.append(f"volume {volume.id} is still attached to server "
                             f"{attachment.server_id}, which does not exist: attachment "

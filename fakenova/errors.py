@@ -46,6 +46,10 @@ class Conflict(FakenovaError):
     status = 409
 
 
+class RequestEntityTooLarge(FakenovaError):
+    status = 413
+
+
 class UnsupportedMediaType(FakenovaError):
     status = 415
 

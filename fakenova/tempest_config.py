@@ -11,6 +11,7 @@ and the feature flags whose behaviour fakenova honours.
 from __future__ import annotations
 
 import configparser
+import importlib.util
 import io
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ _FEATURES: dict[str, dict[str, str]] = {
     "compute-feature-enabled": {"swap_volume": "True", "volume_multiattach": "True",
                                 "resize": "True", "stable_rescue": "True"},
     "volume-feature-enabled": {"extend_attached_volume": "True", "manage_snapshot": "True"},
+    # fakenova inspects no image's format, so tempest must not count on it refusing one
+    "image-feature-enabled": {"image_format_enforcement": "False"},
 }
 
 
@@ -78,11 +81,26 @@ def tempest_conf(url: str, directory: Path) -> str:
     return text.getvalue()
 
 
-def write(url: str, directory: Path) -> tuple[Path, Path]:
-    """Write ``tempest.conf`` and ``accounts.yaml`` into ``directory`` (made if missing)."""
+def stestr_conf() -> str | None:
+    """A ``.stestr.conf`` that finds the installed tempest's tests (None without tempest)."""
+    found = importlib.util.find_spec("tempest")
+    if found is None or not found.submodule_search_locations:
+        return None
+    package = Path(next(iter(found.submodule_search_locations)))
+    return f"[DEFAULT]\ntest_path={package / 'test_discover'}\ntop_dir={package.parent}\n"
+
+
+def write(url: str, directory: Path) -> list[Path]:
+    """Write ``tempest.conf`` and ``accounts.yaml`` into ``directory`` (made if missing),
+    and ``.stestr.conf`` when tempest is installed, so that ``stestr run`` works there."""
     directory = directory.resolve()
     (directory / "locks").mkdir(parents=True, exist_ok=True)
     conf, accounts_file = directory / "tempest.conf", directory / "accounts.yaml"
     conf.write_text(tempest_conf(url, directory), encoding="utf-8")
     accounts_file.write_text(yaml.safe_dump(accounts(), sort_keys=False), encoding="utf-8")
-    return conf, accounts_file
+    written = [conf, accounts_file]
+    runner = stestr_conf()
+    if runner is not None:
+        written.append(directory / ".stestr.conf")
+        written[-1].write_text(runner, encoding="utf-8")
+    return written

@@ -93,6 +93,7 @@ class Walk:
 @pytest.fixture(params=["immediate", "manual"])
 def walk(request: pytest.FixtureRequest, api: Api, cloud: Cloud) -> Iterator[Walk]:
     cloud.state.set_clock_mode(request.param)
+    cloud.state.add_image("cirros", id=IMAGE)  # Nova asks Glance for the boot image
     yield Walk(api, cloud)
     cloud.state.set_clock_mode("immediate")
 

@@ -82,7 +82,8 @@ BFV_ROOT = "7c1d3e5f-8a2b-4c6d-9e0f-1a2b3c4d5e05"
 OPS_SCRATCH = "7c1d3e5f-8a2b-4c6d-9e0f-1a2b3c4d5e06"
 SERVERS = (WEB_1, STOPPED, OFFLOADED, LOCKED, BUILDING, BFV, OPS_1)
 VOLUMES = (DATA_1, DATA_2, LOGS, SHARED, BFV_ROOT, OPS_SCRATCH)
-IMAGE = "70a599e0-31e7-49b7-b260-868f441e862b"
+CIRROS = "1f7c3a52-6f0e-4bde-9d66-5d0b8e3f2a10"  # the demo cloud's image (Glance)
+IMAGE = CIRROS  # servers boot from an image Glance has
 NETWORK = "3cb9bc59-5699-4588-a4b1-b87f96708bc6"
 
 BASE_SNAPSHOT = "hostile-base"
@@ -97,7 +98,7 @@ USER_ID = {user: f"@user:{user}" for user in ("demo", "admin")}
 CALLERS_PROJECT = "@project"  # the project of the request's own token
 
 _SERVICES = {"identity": "identity", "compute": "compute", "volume": "volume",
-             "_fakenova": "control"}
+             "image": "image", "_fakenova": "control"}
 _PROJECT_SEGMENT = re.compile(r"/<(?:cinder_)?project_id:project_id>")
 _VARIABLE = re.compile(r"<(?:([^<>:]+):)?(\w+)>")
 _AUTOMATIC = frozenset({"HEAD", "OPTIONS"})
@@ -413,6 +414,17 @@ _VOLUME_LISTS = Template((
     Valid(version="3.0", query=(("metadata", "{'k': 'v'}"), ("bootable", "false"))),
 ), query_names=_VOLUME_QUERY)
 _VOLUME_DOCS = Template((Valid(user=None), Valid(version="3.71")))
+_SNAPSHOT_LISTS = Template((
+    Valid(version="3.0", query=(("limit", "2"), ("offset", "1"), ("name", "s"))),
+    Valid(version="3.45", query=(("with_count", "true"), ("sort", "name:asc"),
+                                 ("metadata", "{'k': 'v'}"), ("volume_id", DATA_1))),
+    Valid(version="3.71", user="admin", query=(("all_tenants", "1"), ("status", "error"))),
+), query_names=(*_VOLUME_QUERY[:7], "name", "status", "volume_id", "metadata"))
+_BACKUP_LISTS = Template((
+    Valid(version="3.37", query=(("limit", "2"), ("sort_key", "name"), ("sort_dir", "asc"))),
+    Valid(version="3.45", query=(("with_count", "1"), ("volume_id", DATA_1))),
+    Valid(version="3.71", user="admin", query=(("all_tenants", "1"), ("status", "error"))),
+), query_names=(*_VOLUME_QUERY[:7], "name", "status", "volume_id"))
 
 
 def _volume_body(version: str) -> dict[str, Any]:
@@ -424,6 +436,35 @@ def _volume_body(version: str) -> dict[str, Any]:
         volume.pop("volume_type")
     return {"volume": volume}
 
+
+# Cinder's volume actions: (body, version, user, volume, status the demo cloud refuses with)
+_VOLUME_ACTIONS: tuple[tuple[Any, str, str, str, int | None], ...] = (
+    ({"os-attach": {"instance_uuid": WEB_1, "mountpoint": "/dev/vdc", "mode": "rw"}}, "3.0",
+     "demo", DATA_1, None),
+    ({"os-attach": {"host_name": "fuzz-host", "mountpoint": "/dev/vdc"}}, "3.71", "demo",
+     DATA_2, None),
+    ({"os-detach": {"attachment_id": None}}, "3.71", "demo", DATA_1, None),
+    ({"os-reserve": None}, "3.71", "demo", DATA_1, None),
+    ({"os-begin_detaching": {}}, "3.71", "demo", LOGS, None),
+    ({"os-extend": {"new_size": "2"}}, "3.42", "demo", DATA_1, None),
+    ({"os-extend": {"new_size": 3}}, "latest", "demo", LOGS, None),
+    ({"os-initialize_connection": {"connector": {"initiator": "iqn.fuzz", "ip": "10.0.0.9"}}},
+     "3.71", "demo", DATA_1, None),
+    ({"os-terminate_connection": {"connector": None}}, "3.71", "demo", DATA_1, None),
+    ({"os-set_bootable": {"bootable": "true"}}, "3.71", "demo", DATA_1, None),
+    ({"os-update_readonly_flag": {"readonly": False}}, "3.71", "demo", DATA_2, None),
+    ({"os-retype": {"new_type": "multiattach", "migration_policy": "never"}}, "3.71", "demo",
+     DATA_1, None),
+    ({"os-reset_status": {"status": "error", "attach_status": "detached",
+                          "migration_status": "none"}}, "3.71", "admin", DATA_2, None),
+    ({"os-force_detach": {"attachment_id": None, "connector": None}}, "3.71", "admin", LOGS,
+     409),  # Nova's attachment
+    ({"os-force_delete": {}}, "3.71", "admin", DATA_2, None),
+    ({"os-volume_upload_image": {"image_name": "fuzz", "force": False, "disk_format": "qcow2",
+                                 "container_format": "bare", "visibility": "shared",
+                                 "protected": "false"}}, "3.71", "demo", DATA_1, None),
+    ({"os-volume_upload_image": {"image_name": "fuzz"}}, "3.0", "demo", DATA_2, None),
+)
 
 _RULE = {"service": "compute", "method": "POST", "path": "/servers/*/os-volume_attachments",
          "match": {"volumeId": DATA_1}, "project": PROJECT["demo"], "min_version": "2.1",
@@ -445,6 +486,23 @@ _PRESETS = (
     {"preset": "stuck", "volume": "data-1", "state": "attaching"},
     {"preset": "stuck", "volume": DATA_2, "state": "volume_error"},
 )
+# rescue, rebuild, resize and createImage (server, and the status the state refuses with)
+_MORE_ACTIONS = tuple(
+    Valid(body=body, version=version, args=(("server_id", server),), refused=refused)
+    for body, server, version, refused in (
+        ({"rescue": {"adminPass": "pw", "rescue_image_ref": CIRROS}}, WEB_1, "2.87", None),
+        ({"rescue": None}, BFV, "2.1", 400), ({"unrescue": None}, WEB_1, "2.1", 409),
+        ({"rebuild": {"imageRef": CIRROS, "name": "r", "metadata": {"k": "v"},
+                      "adminPass": "pw", "preserve_ephemeral": "false"}}, WEB_1, "2.1", None),
+        ({"rebuild": {"imageRef": CIRROS, "description": "d", "key_name": None,
+                      "user_data": "aGk=", "trusted_image_certificates": None,
+                      "hostname": "h-1"}}, STOPPED, "latest", None),
+        ({"rebuild": {"imageRef": CIRROS}}, BFV, "2.93", None),
+        ({"resize": {"flavorRef": "2", "OS-DCF:diskConfig": "AUTO"}}, WEB_1, "2.1", None),
+        ({"confirmResize": None}, WEB_1, "2.1", 409),
+        ({"revertResize": None}, WEB_1, "2.1", 409),
+        ({"createImage": {"name": "snap", "metadata": {"k": "v"}}}, WEB_1, "2.45", None),
+        ({"createImage": {"name": "bfv-snap"}}, BFV, "2.1", None)))
 _FIXTURE = {
     "projects": [{"name": "fuzz-team"}],
     "users": [{"name": "fuzzer", "password": "pw", "roles": {"fuzz-team": ["member"]}}],
@@ -514,7 +572,14 @@ TEMPLATES: dict[str, Template] = {
         Valid(body={"shelveOffload": None}, user="admin", version="2.1",
                  args=(("server_id", OPS_1),)),
            Valid(body={"unlock": None}, user="admin", version="latest",
-                 args=(("server_id", LOCKED),)))),
+                 args=(("server_id", LOCKED),)),
+           *_MORE_ACTIONS)),
+    # Nova: the image proxy (until 2.35)
+    "GET /compute/v2.1/images/<image_id>": Template((
+        Valid(version="2.1", args=(("image_id", CIRROS),)),
+        Valid(version="2.36", args=(("image_id", CIRROS),), refused=404))),
+    "DELETE /compute/v2.1/images/<image_id>": Template((
+        Valid(version="2.1", user="admin", args=(("image_id", CIRROS),)),)),
     # Nova: flavors
     "GET /compute/v2.1/flavors": _FLAVOR_LISTS,
     "GET /compute/v2.1/flavors/detail": _FLAVOR_LISTS,
@@ -607,6 +672,110 @@ TEMPLATES: dict[str, Template] = {
         Valid(version="latest", args=(("volume_id", DATA_1),)),
         Valid(version="3.71", args=(("volume_id", LOGS),), refused=400),  # in-use
     )),
+    "POST /volume/v3/volumes/<volume_id>/action": Template(tuple(
+        Valid(body=body, version=version, user=user, args=(("volume_id", vol),),
+              refused=refused)
+        for body, version, user, vol, refused in _VOLUME_ACTIONS)),
+    # Cinder snapshots and backups: the demo cloud has none, so those that name one are
+    # refused with 404 (each create makes one of a demo volume)
+    "GET /volume/v3/snapshots": _SNAPSHOT_LISTS,
+    "GET /volume/v3/snapshots/detail": _SNAPSHOT_LISTS,
+    "POST /volume/v3/snapshots": Template((
+        Valid(body={"snapshot": {"volume_id": DATA_1, "name": " s ", "description": "d",
+                                 "metadata": {"k": "v"}, "force": "false"}}, version="3.0"),
+        Valid(body={"snapshot": {"volume_id": LOGS, "force": True}}, version="3.0"),
+        Valid(body={"snapshot": {"volume_id": LOGS, "display_name": None}}, version="3.66"),
+        Valid(body={"snapshot": {"volume_id": LOGS}}, version="3.0", refused=400),
+    )),
+    **{f"{method} /volume/v3/snapshots/<snapshot_id>{rest}": Template((
+        Valid(body=body, version="3.0", refused=404, args=(
+            ("snapshot_id", DATA_1), *((("key", "k"),) if "<key>" in rest else ()))),))
+       for method, rest, body in (
+           ("PUT", "", {"snapshot": {"name": "n", "description": "d"}}),
+           ("DELETE", "", NO_BODY),
+           ("POST", "/action", {"os-reset_status": {"status": "error"}}),
+           ("POST", "/metadata", {"metadata": {"k": "v"}}),
+           ("PUT", "/metadata", {"metadata": {"k": "v"}}),
+           ("PUT", "/metadata/<key>", {"meta": {"k": "v"}}),
+           ("DELETE", "/metadata/<key>", NO_BODY))},
+    "POST /volume/v3/os-snapshot-manage": Template((
+        Valid(body={"snapshot": {"volume_id": DATA_1, "ref": {"source-name": "lv"},
+                                 "name": "m", "description": None, "metadata": {"k": "v"}}},
+              version="3.0", user="admin"),)),
+    "POST /volume/v3/manageable_snapshots": Template((
+        Valid(body={"snapshot": {"volume_id": DATA_1, "ref": "lv"}}, version="3.8",
+              user="admin"),)),
+    "GET /volume/v3/backups": _BACKUP_LISTS,
+    "GET /volume/v3/backups/detail": _BACKUP_LISTS,
+    "POST /volume/v3/backups": Template((
+        Valid(body={"backup": {"volume_id": DATA_1, "name": " b ", "description": "d",
+                               "container": "c", "incremental": False, "force": "no",
+                               "snapshot_id": None}}, version="3.0"),
+        Valid(body={"backup": {"volume_id": LOGS, "force": True, "metadata": {"k": "v"},
+                               "availability_zone": "nova"}}, version="3.51"),
+        Valid(body={"backup": {"volume_id": DATA_1, "incremental": True}}, version="3.0",
+              refused=400),
+    )),
+    **{f"{method} /volume/v3/backups/<backup_id>{rest}": Template((
+        Valid(body=body, version=version, args=(("backup_id", DATA_1),), refused=404),))
+       for method, rest, body, version in (
+           ("PUT", "", {"backup": {"name": "n", "description": "d", "metadata": {}}}, "3.43"),
+           ("DELETE", "", NO_BODY, "3.0"),
+           ("POST", "/restore", {"restore": {"volume_id": DATA_2, "name": "r"}}, "3.0"),
+           ("POST", "/action", {"os-reset_status": {"status": "error"}}, "3.0"))},
+    "GET /volume/v3/backups/<backup_id>/export_record": Template((
+        Valid(version="3.0", user="admin", args=(("backup_id", DATA_1),), refused=404),)),
+    "POST /volume/v3/backups/import_record": Template((
+        Valid(body={"backup-record": {
+            "backup_service": "cinder.backup.drivers.swift.SwiftBackupDriver",
+            "backup_url": "eyJpZCI6ICI1YjNmMWMyYS05ZDhlLTRmN2EtYjZjNS0wZTFkMmMzYjRhNTkiLCAic2l6"
+                          "ZSI6IDF9"}}, version="3.0", user="admin"),)),
+    "POST /compute/v2.1/os-assisted-volume-snapshots": Template((
+        Valid(body={"snapshot": {"volume_id": LOGS, "create_info": {
+            "snapshot_id": DATA_1, "type": "qcow2", "new_file": "f", "id": "i"}}},
+              version="2.1", user="admin"),)),
+    "DELETE /compute/v2.1/os-assisted-volume-snapshots/<snapshot_id>": Template((
+        Valid(version="2.75", user="admin", args=(("snapshot_id", DATA_1),),
+              query=(("delete_info", f'{{"volume_id": "{LOGS}"}}'),)),
+    ), query_names=("delete_info",)),
+    # Glance
+    "GET /image/v2/images": Template((
+        Valid(), Valid(query=(("limit", "1"), ("sort", "name:asc"), ("visibility", "all"))),
+        Valid(user="admin", query=(("name", "in:a,b"), ("tag", "t"), ("os_hidden", "false"),
+                                   ("sort_key", "size"), ("sort_dir", "asc"),
+                                   ("created_at", "gt:2000-01-01T00:00:00Z"))),
+        Valid(query=(("marker", CIRROS), ("size_min", "1"), ("member_status", "all"))),
+    ), query_names=("limit", "marker", "name", "visibility", "status", "owner", "tag",
+                    "member_status", "os_hidden", "sort", "sort_key", "sort_dir",
+                    "created_at", "size_min", "size_max")),
+    "POST /image/v2/images": Template((
+        Valid(body={"name": "fuzz", "disk_format": "raw", "container_format": "bare",
+                    "tags": ["a"], "os_distro": "cirros", "min_ram": 1, "protected": False}),
+        Valid(body={"id": "5b3f1c2a-9d8e-4f7a-b6c5-0e1d2c3b4a59", "name": None,
+                    "visibility": "public", "owner": PROJECT["demo"]}, user="admin"),
+    )),
+    "PATCH /image/v2/images/<image_id>": Template((
+        Valid(body=[{"op": "replace", "path": "/name", "value": "renamed"},
+                    {"op": "add", "path": "/os_distro", "value": "cirros"},
+                    {"op": "replace", "path": "/tags", "value": ["x"]}], user="admin",
+              headers=(("Content-Type", "application/openstack-images-v2.1-json-patch"),)),
+        Valid(body=[{"replace": "/min_disk", "value": 1}, {"remove": "/hw_rng_model"}],
+              user="admin",
+              headers=(("Content-Type", "application/openstack-images-v2.0-json-patch"),)),
+        Valid(body=[{"op": "replace", "path": "/name", "value": "x"}], refused=403,
+              headers=(("Content-Type", "application/openstack-images-v2.1-json-patch"),)),
+    )),
+    "DELETE /image/v2/images/<image_id>": Template((Valid(user="admin"),
+                                                    Valid(refused=403))),
+    "PUT /image/v2/images/<image_id>/file": Template((  # cirros is active already
+        Valid(body=Raw("image bytes"), user="admin", refused=409,
+              headers=(("Content-Type", "application/octet-stream"),)),)),
+    "POST /image/v2/images/<image_id>/actions/deactivate": Template((Valid(user="admin"),)),
+    "POST /image/v2/images/<image_id>/actions/reactivate": Template((Valid(user="admin"),)),
+    "PUT /image/v2/images/<image_id>/tags/<tag>": Template((Valid(user="admin"),
+                                                            Valid(refused=403))),
+    "DELETE /image/v2/images/<image_id>/tags/<tag>": Template((
+        Valid(user="admin", refused=404),)),
     # the control API
     "POST /_fakenova/reset": Template((Valid(user=None),)),
     "GET /_fakenova/state": Template((Valid(user=None), Valid(user=None,
@@ -677,6 +846,11 @@ PATH_VALUES: dict[str, tuple[str, ...]] = {
     "rest": ("servers", "v3"),
     "rule_id": ("fault-1", "fault-2"),
     "name": (BASE_SNAPSHOT,),
+    "image_id": (CIRROS,),
+    "tag": ("fuzz",),
+    "snapshot_id": (DATA_1,),  # the demo cloud has no snapshot or backup
+    "backup_id": (DATA_1,),
+    "key": ("k",),
 }
 
 
@@ -906,7 +1080,7 @@ def _base_call(route: Route, valid: Valid, legacy_header: bool) -> Call:
             headers.append(("X-OpenStack-Nova-API-Version", valid.version))
         else:
             headers.append(("OpenStack-API-Version", f"compute {valid.version}"))
-    if valid.body is not NO_BODY:
+    if valid.body is not NO_BODY and not any(n == "Content-Type" for n, _ in valid.headers):
         headers.append(("Content-Type", "application/json"))
     headers.extend(valid.headers)
     fixed = dict(valid.args)

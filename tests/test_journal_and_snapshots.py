@@ -262,15 +262,15 @@ def test_a_scenario_cap_must_be_a_positive_whole_number(tmp_path: Path, cap: Any
     ("GET", "/compute/v2.1/os-hypervisors", "text/plain", "GET /compute/v2.1/servers"),
     ("GET", "/compute/v2/servers", "text/plain", "GET /compute/v2.1/servers"),
     ("GET", "/compute/v2.1/servers/{server}/os-interface", "text/plain",
-     "GET /compute/v2.1/servers/<server_id>/ips"),
+     "GET /compute/v2.1/servers/<server_id>/os-instance-actions"),
     ("GET", ATTACHMENTS + "/{volume}/extra", "text/plain",
      "GET /compute/v2.1/servers/<server_id>/os-volume_attachments/<volume_id>"),
     ("PATCH", ATTACHMENTS + "/{volume}", "text/plain",
      "PUT /compute/v2.1/servers/<server_id>/os-volume_attachments/<volume_id>"),
     ("GET", "/compute/v2.1/flavors/1/os-extra_specs", "text/plain",
      "GET /compute/v2.1/flavors/<flavor_id>"),
-    ("GET", "/volume/v3/{project}/snapshots", "text/plain",
-     "GET /volume/v3/<project_id:project_id>/volumes"),
+    ("GET", "/volume/v3/{project}/groups", "text/plain",
+     "GET /volume/v3/<project_id:project_id>/backups"),
     ("GET", "/identity/v3/users", "application/json", "GET /identity/v3/"),
 ])
 def test_an_unimplemented_route_is_answered_as_upstream_and_marked(

@@ -100,10 +100,17 @@ def reader_token(api: Api, cloud: Cloud) -> dict[str, Any]:
     return {"user": None, "headers": {"X-Auth-Token": api.token("reader", project="demo")}}
 
 
+@pytest.fixture(autouse=True)
+def glance(cloud: Cloud) -> None:
+    """The image servers boot from: Nova asks Glance for it."""
+    cloud.state.add_image("cirros", id=IMAGE)
+
+
 @pytest.fixture
 def manual() -> Iterator[tuple[Api, Cloud]]:
     """A cloud whose clock only moves when a test advances it (one transition a second)."""
     app: Flask = create_app(clock="manual")
+    app.extensions["fakenova"].state.add_image("cirros", id=IMAGE)
     yield Api(app), app.extensions["fakenova"]
 
 

@@ -23,7 +23,8 @@ URL = "http://127.0.0.1:18774"
 def written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     assert main(["tempest-config", "--url", f"{URL}/", "--dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out.split() == [str(tmp_path / "tempest.conf"),
-                                               str(tmp_path / "accounts.yaml")]
+                                               str(tmp_path / "accounts.yaml"),
+                                               str(tmp_path / ".stestr.conf")]
     return tmp_path
 
 

@@ -257,7 +257,8 @@ def detach(state: State, ctx: Context, server_id: str, volume_id: str,
 
     if server.vm_state == "shelved_offloaded":
         _remove_attachment(state, server, bdm, volume)
-        if bdm.delete_on_termination and not volume.attachments:  # not if attached elsewhere
+        if (bdm.delete_on_termination and not volume.attachments  # not if attached elsewhere
+                and not any(s.volume_id == volume.id for s in state.snapshots.values())):
             del state.volumes[volume.id]
         return
     _check_detachable(volume)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -142,6 +143,34 @@ class BlockDeviceMapping:
 
 
 @dataclass(slots=True)
+class InstanceActionEvent:
+    """One step of an instance action (Nova's InstanceActionEvent)."""
+
+    event: str
+    start_time: str
+    finish_time: str | None = None
+    result: str | None = None  # Success, Error
+    traceback: str | None = None
+    host: str | None = None
+    details: str | None = None
+
+
+@dataclass(slots=True)
+class InstanceAction:
+    """Nova's record of one action on a server, by the request that started it."""
+
+    request_id: str
+    action: str
+    instance_uuid: str
+    user_id: str | None
+    project_id: str | None
+    start_time: str = field(default_factory=now_iso)
+    updated_at: str = field(default_factory=now_iso)
+    message: str | None = None
+    events: list[InstanceActionEvent] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Server:
     id: str
     name: str
@@ -160,6 +189,23 @@ class Server:
     updated: str = field(default_factory=now_iso)
     metadata: dict[str, str] = field(default_factory=dict)
     bdms: list[BlockDeviceMapping] = field(default_factory=list)
+    hostname: str | None = None  # None: the one Nova derives from the name
+    key_name: str | None = None
+    user_data: str | None = None
+    trusted_image_certificates: list[str] | None = None
+    reservation_id: str = ""  # the create request's ("": a seeded server, see reservation)
+    old_flavor_ref: str | None = None  # while a resize awaits its confirmation
+    old_vm_state: str | None = None  # what a resize or rescue returns the server to
+    rescue_image_ref: str | None = None  # the image a rescued server runs from
+    shelved_image_id: str | None = None  # the snapshot shelving made (image-backed servers)
+    # Nova's instance actions, oldest first (only those fakenova records)
+    actions: list[InstanceAction] = field(default_factory=list)
+
+    @property
+    def reservation(self) -> str:
+        """The reservation id of the request that made the server (a seeded one's is
+        derived from its id)."""
+        return self.reservation_id or f"r-{hashlib.sha1(self.id.encode()).hexdigest()[:8]}"
 
     @property
     def status(self) -> str:
@@ -181,11 +227,14 @@ class VolumeAttachment:
 
     id: str
     volume_id: str
-    server_id: str
+    server_id: str | None  # None: attached to a host by Cinder's os-attach, no instance
     status: str = "reserved"  # reserved -> attaching -> attached
     device: str | None = None
     host_name: str | None = None
     attached_at: str | None = None
+    mode: str = "rw"  # attach_mode: rw or ro
+    # False for Cinder's os-attach: no connection_info, and no Nova block device mapping
+    nova_managed: bool = True
 
 
 @dataclass(slots=True)
@@ -206,6 +255,13 @@ class Volume:
     updated_at: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     attachments: list[VolumeAttachment] = field(default_factory=list)
+    image_id: str | None = None  # the image it was made from (volume_image_metadata)
+    # Cinder's admin metadata (readonly, attached_mode, ...); show and detail merge in
+    # the keys api_utils.add_visible_admin_metadata makes visible
+    admin_metadata: dict[str, str] = field(default_factory=dict)
+    snapshot_id: str | None = None  # the snapshot it was created from
+    # LVM snapshots of it that Cinder unmanaged (their logical volume names, and sizes)
+    unmanaged_snapshots: dict[str, int] = field(default_factory=dict)
 
     @property
     def attach_status(self) -> str:
@@ -289,3 +345,8 @@ class Backup:
     updated_at: str | None = None
     data_timestamp: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    parent_id: str | None = None  # the backup an incremental one builds on
+    # what the backup holds of its volume, for a restore: metadata, bootable
+    volume_metadata: dict[str, str] = field(default_factory=dict)
+    volume_bootable: bool = False
+    previous_status: str | None = None  # the volume's status before ``backing-up``

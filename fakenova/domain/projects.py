@@ -31,6 +31,10 @@ def forget_project(state: State, project_id: str) -> None:
             state.touch(state.servers.pop(server_id))
         for volume_id in doomed_volumes:
             state.touch(state.volumes.pop(volume_id))
+        for table in (state.snapshots, state.backups):  # the project's, and its volumes'
+            for key in [k for k, item in table.items()
+                        if item.project_id == project_id or item.volume_id in doomed_volumes]:
+                state.touch(table.pop(key))
         for user in [u for u in state.users.values() if project_id in u.roles]:
             state.touch(user)
             user.roles.pop(project_id, None)

@@ -1,30 +1,26 @@
-"""Nova servers, as far as attachments need them: create, delete and the actions that
-change what attachments may do. Transitions go through the clock, as on a real cloud."""
+"""Nova servers: listing, showing, delete and the simple actions (stop, start, reboot,
+lock, shelve). Create is ``multi_create``; rescue, rebuild, resize and createImage have
+modules of their own. Transitions go through the clock, as on a real cloud."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from ..errors import BadRequest, Forbidden, NotFound
+from ..errors import Forbidden, NotFound
 from .attachments import settle_volume_status
 from .devices import next_device_name
-from .flavors import FLAVORS
 from .guards import check_instance_lock, check_instance_state
 from .model import (
     TASK_STATUS,
     VM_STATE_STATUS,
-    BlockDeviceMapping,
     Context,
     Server,
-    Volume,
-    VolumeAttachment,
     now_iso,
 )
 from .policy import authorize
+from .server_images import begin_server_snapshot, finish_upload
 from .store import State, locked
-from .volumes import begin_create_volume
 
 _SOFT_REBOOT_STATES = frozenset({"active"})
 _HARD_REBOOT_STATES = frozenset({"active", "stopped", "paused", "suspended", "error"})
@@ -47,20 +43,6 @@ _ACTION_POLICIES: dict[str, str] = {
     "shelveOffload": "os_compute_api:os-shelve:shelve_offload",
     "unshelve": "os_compute_api:os-shelve:unshelve",
 }
-
-
-@dataclass(frozen=True)
-class BlockDeviceRequest:
-    """One entry of block_device_mapping_v2 in a server create request."""
-
-    boot_index: int | None
-    source_type: str
-    destination_type: str
-    uuid: str | None = None
-    volume_size: int | None = None
-    delete_on_termination: bool = False
-    device_name: str | None = None
-    tag: str | None = None
 
 
 def states_for_statuses(statuses: Sequence[str]) -> tuple[set[str], set[str] | None]:
@@ -92,10 +74,11 @@ def get_server(state: State, ctx: Context, server_id: str) -> Server:
 @locked
 def list_servers(state: State, ctx: Context, all_projects: bool = False,
                  name: str | None = None, status: str | Sequence[str] | None = None,
-                 detail: bool = False) -> list[Server]:
+                 detail: bool = False, reservation_id: str | None = None) -> list[Server]:
     """Servers the caller may see, oldest first; ``name`` is a regular-expression search and
     ``status`` one or more API statuses, matched as Nova matches them (ACTIVE takes in a
-    rebooting server, REBOOT only that one). ``detail`` names the policy rule checked."""
+    rebooting server, REBOOT only that one); ``reservation_id`` picks the servers one create
+    request made. ``detail`` names the policy rule checked."""
     rule = "os_compute_api:servers:detail" if detail else "os_compute_api:servers:index"
     authorize(ctx, rule)
     task_states: set[str] | None = None
@@ -115,111 +98,15 @@ def list_servers(state: State, ctx: Context, all_projects: bool = False,
         except re.error:
             return []
         servers = [s for s in servers if pattern.search(s.name)]
+    if reservation_id is not None:
+        servers = [s for s in servers if s.reservation == reservation_id]
     if vm_states is not None:
         servers = [s for s in servers if s.vm_state in vm_states
                    and (task_states is None or s.task_state in task_states)]
     return servers
 
 
-# -- create and delete -----------------------------------------------------------------
-
-
-@locked
-def create_server(state: State, ctx: Context, name: str, image_ref: str | None,
-                  flavor_ref: str, block_devices: list[BlockDeviceRequest],
-                  metadata: dict[str, str] | None = None, description: str | None = None,
-                  ) -> Server:
-    """Create a server in BUILD; it goes ACTIVE after one clock step."""
-    authorize(ctx, "os_compute_api:servers:create")
-    if flavor_ref not in FLAVORS:
-        raise BadRequest(f"Flavor {flavor_ref} could not be found.")
-    root_request = next((b for b in block_devices if b.boot_index == 0), None)
-    boot_from_volume = root_request is not None and root_request.destination_type == "volume"
-    if not image_ref and not boot_from_volume:
-        raise BadRequest("Block Device Mapping is Invalid: Boot sequence for the instance and "
-                         "image/block device mapping combination is not valid.")
-    for request in block_devices:
-        if (request.source_type == "image" and request.destination_type == "volume"
-                and not request.volume_size):
-            raise BadRequest("Images with destination_type 'volume' need to have a non-zero "
-                             "size specified")
-    existing = _volumes_to_attach(state, ctx, block_devices)
-    state.touch(*existing.values())
-
-    server = Server(id=state.new_id(), name=name, project_id=ctx.project_id, user_id=ctx.user_id,
-                    vm_state="building", task_state="scheduling", host=None,
-                    image_ref="" if boot_from_volume else (image_ref or ""),
-                    flavor_ref=flavor_ref, metadata=dict(metadata or {}),
-                    description=description)
-    server.power_state = 0
-    if not boot_from_volume:
-        server.bdms.append(_image_root(state, server))
-    for request in block_devices:
-        if request.destination_type != "volume":
-            continue
-        volume = existing.get(id(request)) or begin_create_volume(
-            state, ctx, size=request.volume_size or 1, name="", bootable=(
-                request.source_type == "image"), image_ref=request.uuid
-            if request.source_type == "image" else None)
-        _reserve_for_boot(state, server, volume, request)
-    state.servers[server.id] = server
-
-    def spawned() -> None:
-        if server.vm_state != "building" or state.servers.get(server.id) is not server:
-            return
-        server.vm_state, server.task_state, server.power_state = "active", None, 1
-        server.host = "compute-0"
-        server.launched_at = server.updated = now_iso()
-        for bdm in server.bdms:
-            volume = state.volumes.get(bdm.volume_id or "")
-            attachment = volume.attachment_for(server.id) if volume else None
-            if volume and attachment:
-                attachment.status, attachment.attached_at = "attached", now_iso()
-                attachment.host_name = server.host
-                volume.status = "in-use"
-
-    state.clock.schedule(spawned)
-    return server
-
-
-def _image_root(state: State, server: Server) -> BlockDeviceMapping:
-    return BlockDeviceMapping(uuid=state.new_id(), server_id=server.id, volume_id=None,
-                              device_name="/dev/vda", boot_index=0, source_type="image",
-                              destination_type="local")
-
-
-def _volumes_to_attach(state: State, ctx: Context,
-                       block_devices: list[BlockDeviceRequest]) -> dict[int, Volume]:
-    """The existing volumes a create request names, checked before anything is made."""
-    found: dict[int, Volume] = {}
-    for request in block_devices:
-        if request.source_type != "volume":
-            continue
-        volume = state.visible_volume(ctx, request.uuid or "")
-        if volume is None:
-            raise BadRequest(f"Block Device Mapping is Invalid: failed to get volume "
-                             f"{request.uuid}.")
-        if volume.status != "available" and not (volume.multiattach and
-                                                 volume.status == "in-use"):
-            raise BadRequest(f"Block Device Mapping is Invalid: Volume {volume.id} status must "
-                             f"be available or downloading to reserve, but the current status "
-                             f"is {volume.status}.")
-        found[id(request)] = volume
-    return found
-
-
-def _reserve_for_boot(state: State, server: Server, volume: Volume,
-                      request: BlockDeviceRequest) -> None:
-    device = "/dev/vda" if request.boot_index == 0 else next_device_name(server)
-    attachment = VolumeAttachment(id=state.new_id(), volume_id=volume.id, server_id=server.id,
-                                  status="reserved", device=device)
-    volume.attachments.append(attachment)
-    if volume.status != "creating":
-        volume.status = "reserved"
-    server.bdms.append(BlockDeviceMapping(
-        uuid=state.new_id(), server_id=server.id, volume_id=volume.id, device_name=device,
-        boot_index=request.boot_index, attachment_id=attachment.id, tag=request.tag,
-        delete_on_termination=request.delete_on_termination))
+# -- delete ----------------------------------------------------------------------------
 
 
 def _touch_with_volumes(state: State, server: Server) -> None:
@@ -247,7 +134,9 @@ def delete_server(state: State, ctx: Context, server_id: str) -> None:
             state.touch(volume)
             volume.attachments = [a for a in volume.attachments if a.server_id != server.id]
             # Cinder refuses to delete a volume still attached elsewhere (multiattach)
-            if volume.id in doomed and not volume.attachments:
+            # ... and one with snapshots (Nova leaves it, available)
+            if (volume.id in doomed and not volume.attachments
+                    and not any(s.volume_id == volume.id for s in state.snapshots.values())):
                 del state.volumes[volume.id]
             else:
                 settle_volume_status(volume)
@@ -281,6 +170,11 @@ def server_action(state: State, ctx: Context, server_id: str, action: str,
         return
     vm_states, task_state = _ACTIONS[action]
     check_instance_state(server, action, vm_states)
+    shelved_image = None
+    if action == "shelve" and not server.boots_from_volume:
+        # API.shelve: the snapshot the host uploads, kept while the server is shelved
+        shelved_image = begin_server_snapshot(state, ctx, server, f"{server.name}-shelved")
+        server.shelved_image_id = shelved_image.id
     server.task_state = task_state
     if action == "stop":
         state.clock.schedule(lambda: _finish(server, "stopped", power_state=4))
@@ -289,6 +183,9 @@ def server_action(state: State, ctx: Context, server_id: str, action: str,
     elif action == "shelve":
         # devstack offloads at once (shelved_offload_time = 0)
         def shelved() -> None:
+            if shelved_image is not None:
+                base = state.images.get(server.image_ref)
+                finish_upload(state, shelved_image, base.size or 0 if base else 0)
             _finish(server, "shelved", power_state=4, task_state="shelving_offloading")
             state.clock.schedule(lambda: _offload(server))
         state.clock.schedule(shelved)
@@ -310,8 +207,14 @@ def _offload(server: Server) -> None:
 
 
 def _unshelve(state: State, server: Server) -> None:
-    """Back on a host: volumes attached while offloaded get their device names now."""
+    """Back on a host: volumes attached while offloaded get their device names now, and
+    the shelved snapshot is deleted (ComputeManager._delete_snapshot_of_shelved_instance)."""
     server.host = "compute-0"
+    image = state.images.get(server.shelved_image_id or "")
+    if image is not None:
+        state.touch(image)
+        del state.images[image.id]
+    server.shelved_image_id = None
     for bdm in server.bdms:
         if bdm.volume_id and bdm.device_name is None:
             bdm.device_name = next_device_name(server)

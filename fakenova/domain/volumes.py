@@ -66,7 +66,7 @@ def begin_create_volume(state: State, ctx: Context, size: int, name: str | None,
                     size=size, status="creating", description=description,
                     multiattach=multiattach or volume_type == MULTIATTACH_TYPE,
                     bootable=bootable or image_ref is not None,
-                    metadata=dict(metadata or {}))
+                    metadata=dict(metadata or {}), image_id=image_ref)
     if volume_type:
         volume.volume_type = volume_type
     state.volumes[volume.id] = volume
@@ -113,20 +113,32 @@ def update_volume(state: State, ctx: Context, volume_id: str, name: str | None =
 
 
 @locked
-def delete_volume(state: State, ctx: Context, volume_id: str) -> None:
-    """Refused while attached or in a transitional status; otherwise deleting, then gone."""
+def delete_volume(state: State, ctx: Context, volume_id: str, cascade: bool = False) -> None:
+    """Refused while attached or in a transitional status, or (unless ``cascade``) while it
+    has snapshots; otherwise deleting, then gone (with ``cascade``, its snapshots too)."""
     volume = _get(state, ctx, volume_id)
     authorize(ctx, "volume:delete", volume.project_id)
     state.touch(volume)
-    if (volume.status not in _DELETABLE or volume.attach_status == "attached"
+    # API.delete's filters: volume_has_snapshots, or with cascade
+    # volume_has_undeletable_snapshots (and, for a non-admin, other projects' snapshots)
+    snaps = [s for s in state.snapshots.values() if s.volume_id == volume.id]
+    blocking = [s for s in snaps if not cascade or s.status not in
+                ("available", "error", "deleting")
+                or (not ctx.is_admin and s.project_id != ctx.project_id)]
+    if (volume.status not in _DELETABLE or volume.attach_status == "attached" or blocking
             or volume.migration_status not in (None, "", "success", "error")):
         raise BadRequest(
             "Invalid volume: Volume status must be " + " or ".join(_DELETABLE) +
             " and must not be migrating, attached, belong to a group, have snapshots, awaiting "
             "a transfer, or be disassociated from snapshots after volume transfer.")
     volume.status = "deleting"
+    for snap in snaps:
+        state.touch(snap)
+        snap.status = "deleting"
 
     def deleted() -> None:
+        for snap in snaps:
+            state.snapshots.pop(snap.id, None)
         if state.volumes.get(volume.id) is volume:
             del state.volumes[volume.id]
 

@@ -69,6 +69,7 @@ class FaultRule:
     method: str | None = None
     path: str | None = None
     match: dict[str, Any] | None = None
+    body_key: str | None = None  # a key the body's top level has: an action's name
     project: str | None = None
     min_version: str | None = None
     max_version: str | None = None
@@ -108,7 +109,9 @@ class FaultRule:
                 and (self.path is None or glob_match(self.path, request.path))
                 and (self.project is None or self.project == request.project)
                 and self._version_matches(request.version)
-                and (self.match is None or _contains(request.body, self.match)))
+                and (self.match is None or _contains(request.body, self.match))
+                and (self.body_key is None
+                     or (isinstance(request.body, dict) and self.body_key in request.body)))
 
     def _version_matches(self, version: APIVersion | None) -> bool:
         if self.min_version is None and self.max_version is None:

@@ -14,13 +14,54 @@ from fakenova.errors import BadRequest
 
 Rule = dict[str, Any]
 
-# The attachment operations a preset can aim at: (method, path glob).
-OPERATIONS = {
-    "list": ("GET", "/servers/*/os-volume_attachments"),
-    "show": ("GET", "/servers/*/os-volume_attachments/*"),
-    "attach": ("POST", "/servers/*/os-volume_attachments"),
-    "update": ("PUT", "/servers/*/os-volume_attachments/*"),
-    "detach": ("DELETE", "/servers/*/os-volume_attachments/*"),
+def _on(service: str, method: str, path: str, body_key: str | None = None) -> Rule:
+    return {"service": service, "method": method, "path": path,
+            **({"body_key": body_key} if body_key else {})}
+
+
+def _actions(service: str, path: str, names: dict[str, str]) -> dict[str, Rule]:
+    return {name: _on(service, "POST", path, key) for name, key in names.items()}
+
+
+# The operations a preset can aim at, by name: the rule keys that pick their requests.
+OPERATIONS: dict[str, Rule] = {
+    # Nova's volume attachments (the names the presets have always taken)
+    "list": _on("compute", "GET", "/servers/*/os-volume_attachments"),
+    "show": _on("compute", "GET", "/servers/*/os-volume_attachments/*"),
+    "attach": _on("compute", "POST", "/servers/*/os-volume_attachments"),
+    "update": _on("compute", "PUT", "/servers/*/os-volume_attachments/*"),
+    "detach": _on("compute", "DELETE", "/servers/*/os-volume_attachments/*"),
+    # Nova's servers, their actions and assisted snapshots
+    "create_server": _on("compute", "POST", "/servers"),
+    "delete_server": _on("compute", "DELETE", "/servers/*"),
+    **_actions("compute", "/servers/*/action", {
+        "rescue": "rescue", "unrescue": "unrescue", "rebuild": "rebuild", "resize": "resize",
+        "confirm_resize": "confirmResize", "revert_resize": "revertResize",
+        "create_image": "createImage", "shelve": "shelve", "unshelve": "unshelve"}),
+    "assisted_snapshot": _on("compute", "POST", "/os-assisted-volume-snapshots"),
+    # Cinder's volumes, their actions, snapshots and backups
+    "volume_create": _on("volume", "POST", "/volumes"),
+    "volume_delete": _on("volume", "DELETE", "/volumes/*"),
+    **_actions("volume", "/volumes/*/action", {
+        "volume_attach": "os-attach", "volume_detach": "os-detach",
+        "volume_reserve": "os-reserve", "volume_unreserve": "os-unreserve",
+        "begin_detaching": "os-begin_detaching", "roll_detaching": "os-roll_detaching",
+        "force_detach": "os-force_detach", "reset_status": "os-reset_status",
+        "extend": "os-extend", "initialize_connection": "os-initialize_connection",
+        "terminate_connection": "os-terminate_connection"}),
+    "snapshot_create": _on("volume", "POST", "/snapshots"),
+    "snapshot_delete": _on("volume", "DELETE", "/snapshots/*"),
+    "backup_create": _on("volume", "POST", "/backups"),
+    "backup_delete": _on("volume", "DELETE", "/backups/*"),
+    "backup_restore": _on("volume", "POST", "/backups/*/restore"),
+    # Glance's images
+    "image_list": _on("image", "GET", "/images"),
+    "image_show": _on("image", "GET", "/images/*"),
+    "image_create": _on("image", "POST", "/images"),
+    "image_update": _on("image", "PATCH", "/images/*"),
+    "image_delete": _on("image", "DELETE", "/images/*"),
+    "image_upload": _on("image", "PUT", "/images/*/file"),
+    "image_download": _on("image", "GET", "/images/*/file"),
 }
 _NOVA_ACTIONS = {"attach": "attach_volume", "detach": "detach_volume", "update": "swap_volume"}
 
@@ -30,8 +71,7 @@ def _aim(operation: str | None, rule: Rule) -> Rule:
         return rule
     if operation not in OPERATIONS:
         raise BadRequest(f"Unknown operation {operation!r}; choose one of {sorted(OPERATIONS)}")
-    method, path = OPERATIONS[operation]
-    return {"service": "compute", "method": method, "path": path, **rule}
+    return {**OPERATIONS[operation], **rule}
 
 
 def flaky(times: int = 1, status: int = 503, operation: str | None = None, **rule: Any) -> Rule:

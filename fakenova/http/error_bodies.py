@@ -58,10 +58,10 @@ def keystone_error(status: int, message: str) -> Response:
     return json_response(body, status)
 
 
-def webob_error(status: int, explanation: str) -> Response:
+def webob_error(status: int, explanation: str, detail: str = "") -> Response:
     """A bare webob HTTP error, which picks plain text, HTML or JSON from the Accept header."""
     code = f"{status} {HTTP_STATUS_CODES.get(status, '')}"
-    body = f"{explanation}<br /><br />\n\n\n"
+    body = f"{explanation}<br /><br />\n{detail}\n\n"
     best = request.accept_mimetypes.best_match(
         ("text/plain", "text/html", "application/json"), default="text/plain"
     )

@@ -67,7 +67,7 @@ def before_request(cloud: Cloud, service: Service, req: Request) -> Response | N
         service.guard(req)
     if not service.harnessed:
         return None
-    body = _read_body(req)
+    body = b"" if service.reads_body else _read_body(req)
     if isinstance(body, Response):
         return body
     ex.body = body

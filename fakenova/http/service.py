@@ -80,6 +80,7 @@ class Service:
     register: Callable[[Flask], None]
     api_prefix: re.Pattern[str] | None = None  # the version and project prefix of its paths
     harnessed: bool = True
+    reads_body: bool = False  # its ``prepare`` reads the body, with its own limit
     needs_token: Callable[[str], bool] = _never
     guard: Callable[[Request], None] | None = None
     prepare: Callable[[Exchange, Request], None] = _nothing

@@ -51,6 +51,8 @@ class Binding:
     query: str | None = None  # component whose properties are the query parameters
     params: tuple[str, ...] = ()  # free-form string query parameters
     errors: tuple[int, ...] = ()
+    # other success answers an operation gives (one route, several actions): status, body
+    successes: tuple[tuple[int, Schema | None], ...] = ()
     headers: tuple[str, ...] = ()  # response headers of the success answer
     request_headers: tuple[str, ...] = ()  # required request headers (strings)
     token: bool = False  # needs X-Auth-Token, whatever the service's conventions say

@@ -212,6 +212,9 @@ def _operation(route: Route, bound: Bound, routes: Sequence[Route],
     if headers := _success_headers(bound):
         success["headers"] = headers
     responses: Schema = {str(binding.status): success}
+    for status, body in binding.successes:
+        responses[str(status)] = {"description": HTTPStatus(status).phrase,
+                                  **({"content": json_content(body)} if body else {})}
     for status in sorted({*binding.errors, *conventions.common_errors}):
         responses[str(status)] = {"description": HTTPStatus(status).phrase,
                                   "content": conventions.errors.content(status)}

@@ -117,6 +117,14 @@ def sdk_flavors(s: Scene) -> object:
     return list(s.conn.compute.flavors())
 
 
+def sdk_lock(s: Scene) -> object:
+    return s.conn.compute.lock_server(s.server)
+
+
+def sdk_stop(s: Scene) -> object:
+    return s.conn.compute.stop_server(s.server)
+
+
 def admin_list(s: Scene) -> object:
     return list(s.admin().compute.volume_attachments(s.server))
 
@@ -161,6 +169,8 @@ def timed(call: Callable[[], object]) -> float:
                  sdk_exc.ConflictException, sdk_attach, id="match"),
     pytest.param({"project": "{project}"}, sdk_list, sdk_exc.ConflictException, admin_list,
                  id="project"),
+    pytest.param({"body_key": "os-stop"}, sdk_stop, sdk_exc.ConflictException, sdk_lock,
+                 id="body_key"),
     pytest.param({"min_version": "2.79"}, nova_list_at("2.89"), nova_exc.Conflict,
                  nova_list_at("2.1"), id="min_version"),
     pytest.param({"max_version": "2.78"}, nova_list_at("2.1"), nova_exc.Conflict,
@@ -472,6 +482,7 @@ KEY_TESTS = {
     "method": test_a_key_aims_the_rule_at_some_requests_and_the_client_sees_only_those_fail,
     "path": test_a_key_aims_the_rule_at_some_requests_and_the_client_sees_only_those_fail,
     "match": test_a_key_aims_the_rule_at_some_requests_and_the_client_sees_only_those_fail,
+    "body_key": test_a_key_aims_the_rule_at_some_requests_and_the_client_sees_only_those_fail,
     "project": test_a_key_aims_the_rule_at_some_requests_and_the_client_sees_only_those_fail,
     "min_version": test_a_key_aims_the_rule_at_some_requests_and_the_client_sees_only_those_fail,
     "max_version": test_a_key_aims_the_rule_at_some_requests_and_the_client_sees_only_those_fail,

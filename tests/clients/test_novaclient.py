@@ -11,7 +11,7 @@ from novaclient import exceptions as nova_exc
 from fakenova.microversion import APIVersion
 
 from .conftest import Live, seed_error_case
-from .test_tempest import IMAGE, poll
+from .test_tempest import IMAGE, poll, seed_image
 
 
 def novaclient(live: Live, version: str, user: str = "demo") -> nova_client.Client:  # type: ignore[name-defined]
@@ -89,6 +89,7 @@ def test_create_attach_detach_delete(live: Live) -> None:
     nova = novaclient(live, "2.89")
     cinder = {"service_type": "volumev3", "interface": "public"}
     session = nova.client.session
+    seed_image(live)
     server = nova.servers.create("vm", image=IMAGE, flavor="1", nics="none")
     volume = session.post("/volumes", json={"volume": {"size": 1, "name": "data"}},
                           endpoint_filter=cinder).json()["volume"]

@@ -8,8 +8,8 @@ from openstack import exceptions as sdk_exc
 from openstack.connection import Connection
 
 from .conftest import Live, seed_error_case
+from .test_tempest import IMAGE, seed_image
 
-IMAGE = "1f7c3a52-6f0e-4bde-9d66-5d0b8e3f2a10"  # any uuid: there is no Glance to ask
 FAST = {"interval": 0.02, "wait": 10}
 
 
@@ -22,6 +22,7 @@ def connect(live: Live, user: str = "demo") -> Connection:
 
 def test_proxies_create_attach_list_show_detach_delete(live: Live) -> None:
     conn = connect(live)
+    seed_image(live)
     server = conn.compute.create_server(name="vm", image_id=IMAGE, flavor_id="1",
                                         networks="none")
     server = conn.compute.wait_for_server(server, status="ACTIVE", **FAST)

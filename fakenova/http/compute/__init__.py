@@ -8,11 +8,15 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from fakenova.http.compute import (
+    assisted_snapshots,
     attachments,
     flavors,
+    images,
+    instance_actions,
     ips,
     os_volumes,
     pipeline,
+    server_actions,
     server_security_groups,
     servers,
     versions,
@@ -27,7 +31,8 @@ from fakenova.openapi.bindings import (
     VersionHeader,
 )
 
-_APIS = (attachments, servers, flavors, ips, server_security_groups, os_volumes)
+_APIS = (attachments, servers, server_actions, flavors, ips, server_security_groups,
+         os_volumes, assisted_snapshots, instance_actions, images)
 
 
 def _register(app: Flask) -> None:

@@ -1,21 +1,20 @@
 """``/servers``: the parts of Nova's servers API clients use around attachments (list,
-detail, show, create, delete and a few actions). Each view parses the request, validates it
-against ``schemas/compute/`` (``compute_schemas``), calls one domain function and renders the
-answer at the request's version (``server_views``)."""
+detail, show, create, delete; the actions are ``server_actions``). Each view parses the
+request, validates it against ``schemas/compute/`` (``compute_schemas``), calls one domain
+function and renders the answer at the request's version (``server_views``)."""
 
 from __future__ import annotations
 
 import secrets
-import string
 from typing import Any
 
 from flask import Blueprint, Response
 
-from fakenova.domain import servers
+from fakenova.domain import multi_create, servers
 from fakenova.domain.ids import is_uuid_like
 from fakenova.domain.model import Server
-from fakenova.domain.servers import BlockDeviceRequest
-from fakenova.errors import BadRequest, NotFound
+from fakenova.domain.multi_create import BlockDeviceRequest, CreateRequest
+from fakenova.errors import BadRequest
 from fakenova.http.compute.schemas import (
     joined_table_filters,
     request_version,
@@ -50,10 +49,6 @@ _USER_FILTERS: tuple[tuple[str, tuple[str, ...]], ...] = (
               "user_id")),
     ("2.90", ("hostname",)),
 )
-# The server actions served: request key -> the domain's name for it.
-_ACTIONS = {"os-stop": "stop", "os-start": "start", "reboot": "reboot", "shelve": "shelve",
-            "shelveOffload": "shelveOffload", "unshelve": "unshelve", "lock": "lock",
-            "unlock": "unlock"}
 _PASSWORD_SYMBOLS = ("23456789", "ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz")
 
 
@@ -84,8 +79,9 @@ def _listed_servers(detail: bool) -> tuple[list[Server], dict[str, list[str]]]:
     all_tenants = "all_tenants" in filters and (
         not filters["all_tenants"][-1] or bool_from_string(filters["all_tenants"][-1], True))
     name = filters["name"][-1] if "name" in filters else None
+    reservation = filters["reservation_id"][-1] if "reservation_id" in filters else None
     found = servers.list_servers(cloud().state, ctx, all_projects=all_tenants, name=name,
-                                 status=statuses, detail=detail)
+                                 status=statuses, detail=detail, reservation_id=reservation)
     # Nova sorts on created_at desc, then newest row first.
     newest_first = list(reversed(sorted(found, key=lambda s: s.created)))
     return page(newest_first, query, lambda s: s.id), query
@@ -207,7 +203,7 @@ def _block_devices(body: dict[str, Any]) -> list[BlockDeviceRequest]:
     return [r for r in requests if r is not None]
 
 
-def _password() -> str:
+def generate_password() -> str:
     """utils.generate_password: 12 characters, at least one of each group."""
     chosen = [secrets.choice(group) for group in _PASSWORD_SYMBOLS]
     chosen += [secrets.choice("".join(_PASSWORD_SYMBOLS)) for _ in range(12 - len(chosen))]
@@ -221,29 +217,30 @@ def create() -> Response:
     validate_body("servers.create.request", exchange().json_body)
     body: dict[str, Any] = exchange().json_body["server"]
     min_count = require_int(body.get("min_count", 1), "min_count")
-    if min_count > require_int(body.get("max_count", min_count), "max_count"):
+    max_count = require_int(body.get("max_count", min_count), "max_count")
+    if min_count > max_count:
         raise BadRequest("min_count must be <= max_count")
     block_devices = _block_devices(body)
     if not body.get("imageRef") and not block_devices:
         raise BadRequest("Missing imageRef attribute")
     _check_networks(body.get("networks"))
     name = body["name"].strip()
-    server = servers.create_server(
-        cloud().state, context(), name=name, image_ref=body.get("imageRef"),
-        flavor_ref=id_from_href(body["flavorRef"]), block_devices=block_devices,
-        metadata=body.get("metadata"),
+    made, reservation = multi_create.create_servers(cloud().state, context(), CreateRequest(
+        name=name, image_ref=body.get("imageRef"), flavor_ref=id_from_href(body["flavorRef"]),
+        block_devices=block_devices, metadata=body.get("metadata"),
         # Before 2.19 Nova stores the name as the description.
-        description=body.get("description") if request_version() >= v("2.19") else name)
+        description=body.get("description") if request_version() >= v("2.19") else name,
+        min_count=min_count, max_count=max_count, hostname=body.get("hostname"),
+        user_data=body.get("user_data")))
     if bool_from_string(body.get("return_reservation_id", False)):
-        reservation = "".join(secrets.choice(string.ascii_lowercase + string.digits)
-                              for _ in range(8))
-        return json_response({"reservation_id": f"r-{reservation}"}, 202)
+        return json_response({"reservation_id": reservation}, 202)
+    server = made[0]
     links = resource_links("servers", server.id)
     answer = {"id": server.id, "links": links,
               "OS-DCF:diskConfig": "AUTO" if body.get("OS-DCF:diskConfig") == "AUTO"
               else "MANUAL",
               "security_groups": body.get("security_groups", [{"name": "default"}]),
-              "adminPass": body.get("adminPass", _password())}
+              "adminPass": body.get("adminPass", generate_password())}
     return json_response({"server": answer}, 202, headers={"Location": links[0]["href"]})
 
 
@@ -252,32 +249,6 @@ def delete(server_id: str) -> Response:
     """Delete a server: 204; its volumes are freed (or deleted) when it is gone."""
     servers.delete_server(cloud().state, context(), server_id)
     return _accepted(204)
-
-
-# -- servers: actions -------------------------------------------------------------------
-
-
-def _action_name(body: object) -> str:
-    """wsgi.action_peek: a body with exactly one key names the action."""
-    if not exchange().body or (isinstance(body, (str, list, dict)) and len(body) != 1):
-        raise BadRequest("Malformed request body")
-    if not isinstance(body, dict):
-        raise NotFound("The resource could not be found.")
-    name: str = next(iter(body))
-    return name
-
-
-@bp.post("/servers/<server_id>/action")
-def action(server_id: str) -> Response:
-    """os-stop, os-start, reboot, shelve, shelveOffload, unshelve, lock, unlock: 202."""
-    name = _action_name(exchange().json_body)
-    if name not in _ACTIONS:
-        raise BadRequest(f"There is no such action: {name}")
-    validate_body(f"servers.action.{name}.request", exchange().json_body)
-    reboot_type = exchange().json_body["reboot"]["type"].upper() if name == "reboot" else "SOFT"
-    servers.server_action(cloud().state, context(), server_id, _ACTIONS[name],
-                          reboot_type=reboot_type)
-    return _accepted()
 
 
 _PATH = "/compute/v2.1/servers"
@@ -291,6 +262,4 @@ BINDINGS = Bindings("servers", {
     f"GET {_PATH}/{{server_id}}": Binding(200, envelope("server"), query="show.query",
                                           errors=READ),
     f"DELETE {_PATH}/{{server_id}}": Binding(204, errors=(*READ, 409)),
-    f"POST {_PATH}/{{server_id}}/action": Binding(202, body="servers.action.request",
-                                                  errors=WRITE),
 })

@@ -95,7 +95,10 @@ def _isotime(text: str) -> str:
 
 
 def _hostname(server: Server) -> str:
-    """utils.sanitize_hostname of the display name, as the hostname Nova gives a server."""
+    """The hostname asked for, or else utils.sanitize_hostname of the display name, as the
+    hostname Nova gives a server."""
+    if server.hostname:
+        return server.hostname
     name = server.name.encode("latin-1", "ignore").decode("latin-1")[:63]
     name = re.sub(r"[ _\.]", "-", name)
     name = re.sub(r"[^\w.-]+", "", name).lower().strip(".-")
@@ -152,7 +155,7 @@ def render_server(server: Server, version: APIVersion, ctx: Context,
         item["progress"] = 0
     item.update({
         "OS-EXT-AZ:availability_zone": _availability_zone(server), "config_drive": "",
-        "key_name": None, "OS-SRV-USG:launched_at": server.launched_at,
+        "key_name": server.key_name, "OS-SRV-USG:launched_at": server.launched_at,
         "OS-SRV-USG:terminated_at": None,
     })
     if ctx.is_admin:  # os_compute_api:os-extended-server-attributes
@@ -165,10 +168,9 @@ def render_server(server: Server, version: APIVersion, ctx: Context,
                 "OS-EXT-SRV-ATTR:hostname": _hostname(server),
                 "OS-EXT-SRV-ATTR:kernel_id": "", "OS-EXT-SRV-ATTR:launch_index": 0,
                 "OS-EXT-SRV-ATTR:ramdisk_id": "",
-                "OS-EXT-SRV-ATTR:reservation_id":
-                    f"r-{hashlib.sha1(server.id.encode()).hexdigest()[:8]}",
+                "OS-EXT-SRV-ATTR:reservation_id": server.reservation,
                 "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda" if server.launched_at else None,
-                "OS-EXT-SRV-ATTR:user_data": None,
+                "OS-EXT-SRV-ATTR:user_data": server.user_data,
             })
     item.update({"OS-EXT-STS:task_state": server.task_state,
                  "OS-EXT-STS:vm_state": server.vm_state,
@@ -189,7 +191,7 @@ def render_server(server: Server, version: APIVersion, ctx: Context,
     if version >= v("2.26"):
         item["tags"] = []
     if version >= v("2.63"):
-        item["trusted_image_certificates"] = None
+        item["trusted_image_certificates"] = server.trusted_image_certificates
     if show and version >= v("2.71"):
         item["server_groups"] = []
     if version >= v("2.73"):

@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask import Flask
 
 from fakenova.http.service import CatalogEntry, Service
-from fakenova.http.volume import pipeline, versions, volumes
+from fakenova.http.volume import (
+    actions,
+    backups,
+    pipeline,
+    snapshot_manage,
+    snapshots,
+    types,
+    versions,
+    volumes,
+)
 from fakenova.http.volume.routing import bp
 from fakenova.openapi.bindings import (
     KEYSTONE_TOKEN,
@@ -15,7 +24,8 @@ from fakenova.openapi.bindings import (
     VersionHeader,
 )
 
-_VIEWS = (versions, volumes)  # their routes are on ``bp``; their ``BINDINGS`` document them
+_VIEWS = (versions, volumes, actions,  # routes on ``bp``, documented by their ``BINDINGS``
+          snapshots, backups, snapshot_manage, types)
 
 
 def _register(app: Flask) -> None:

@@ -54,7 +54,7 @@ def render_volume(volume: Volume, ctx: Context, version: APIVersion,
         "availability_zone": volume.availability_zone, "created_at": volume.created_at,
         "updated_at": volume.updated_at, "name": volume.name,
         "description": volume.description, "volume_type": volume.volume_type,
-        "snapshot_id": None, "source_volid": None, "metadata": dict(volume.metadata),
+        "snapshot_id": volume.snapshot_id, "source_volid": None, "metadata": dict(volume.metadata),
         "links": links(volume.id, ctx), "user_id": volume.user_id,
         "bootable": str(volume.bootable).lower(), "encrypted": False,
         "replication_status": "disabled", "consistencygroup_id": None,
@@ -78,7 +78,12 @@ def render_volume(volume: Volume, ctx: Context, version: APIVersion,
     if version >= v("3.65"):
         item["consumes_quota"] = True
     if extended:
+        # api_utils.add_visible_admin_metadata: readonly and attached_mode show as metadata
+        item["metadata"].update({k: val for k, val in volume.admin_metadata.items()
+                                 if k in ("readonly", "attached_mode")})
         item["os-vol-tenant-attr:tenant_id"] = volume.project_id
+        if volume.image_id:  # the volume_image_metadata extension: the image it holds
+            item["volume_image_metadata"] = {"image_id": volume.image_id}
         if ctx.is_admin:
             item["os-vol-host-attr:host"] = BACKEND_HOST if placed else None
             item["os-vol-mig-status-attr:migstat"] = volume.migration_status

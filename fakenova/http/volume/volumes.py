@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, request
 
-from fakenova.domain import volumes
+from fakenova.domain import snapshots, volumes
 from fakenova.errors import BadRequest, NotFound
 from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import cloud, context, exchange
@@ -60,8 +60,7 @@ def show(volume_id: str) -> Response:
 
 
 # Resources a create request may name that fakenova never has, and upstream's 404 text.
-_ABSENT_SOURCES = {"snapshot_id": "Snapshot {} could not be found.",
-                   "consistencygroup_id": "Group {} could not be found.",
+_ABSENT_SOURCES = {"consistencygroup_id": "Group {} could not be found.",
                    "group_id": "Group {} could not be found."}
 
 
@@ -88,6 +87,15 @@ def create() -> Response:
                          "use multiattach enabled volume types. Contact your administrator to "
                          "create a multiattach enabled volume type and use it to create "
                          "multiattach volumes.")
+    if volume.get("snapshot_id") is not None:
+        created = snapshots.create_volume_from_snapshot(
+            cloud().state, ctx, volume["snapshot_id"],
+            None if size is None else require_int(size, "size"),
+            name=volume.get("name", volume.get("display_name")),
+            description=volume.get("description", volume.get("display_description")),
+            volume_type=volume.get("volume_type"), metadata=volume.get("metadata"),
+            availability_zone=volume.get("availability_zone"))
+        return json_response({"volume": render_volume(created, ctx, request_version())}, 202)
     if size is None:
         raise BadRequest("Invalid input received: Volume size 'None' must be an integer and "
                          "greater than 0")
@@ -116,8 +124,10 @@ def update(volume_id: str) -> Response:
 
 @api_route("/volumes/<volume_id>", "DELETE")
 def delete(volume_id: str) -> Response:
-    """202 with webob's empty text/html answer; the volume is deleting, then gone."""
-    volumes.delete_volume(cloud().state, context(), volume_id)
+    """202 with webob's empty text/html answer; the volume is deleting, then gone
+    (``cascade``: with its snapshots)."""
+    cascade = queries.is_true("cascade", request.args.get("cascade"))
+    volumes.delete_volume(cloud().state, context(), volume_id, cascade=cascade)
     exchange().compute_request_id = False  # a plain webob.Response skips Cinder's request-id header
     return Response(b"", 202, content_type="text/html; charset=UTF-8")
 

@@ -1,0 +1,239 @@
+"""What Cinder's snapshot and backup APIs share: their list queries (cinder.api.common's
+pagination, sorting and resource filters), their next links, action bodies
+(wsgi.Resource's action dispatch) and schema checks of whole bodies."""
+
+from __future__ import annotations
+
+import ast
+import base64
+import binascii
+import functools
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlencode
+
+from flask import request
+
+from fakenova.domain.ids import is_uuid_like
+from fakenova.domain.model import Context
+from fakenova.errors import BadRequest
+from fakenova.http.exchange import exchange
+from fakenova.http.volume import queries
+from fakenova.http.volume.pipeline import request_version
+from fakenova.http.volume.schemas import SERVICE
+from fakenova.microversion import APIVersion, v
+from fakenova.validation.catalog import Dialect, catalog
+from fakenova.validation.numbers import with_string_bounds
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.protocols import Validator
+
+PAGINATION = ("limit", "marker", "offset", "sort", "sort_key", "sort_dir")
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    limit: int
+    limited: bool  # the caller gave a limit
+    marker: str | None
+    offset: int
+    sort: list[tuple[str, str]]
+    with_count: bool
+    all_tenants: bool
+    filters: dict[str, str]
+
+
+def parse(args: Mapping[str, str], ctx: Context, version: APIVersion,
+          user_filters: Collection[str]) -> ListQuery:
+    """get_pagination_params, get_sort_params and the resource's filters: a non-admin's
+    unknown filters are refused from 3.31 and dropped before."""
+    try:
+        limit = int(args.get("limit", queries.MAX_LIMIT))
+    except ValueError as error:
+        raise BadRequest("limit param must be an integer") from error
+    if limit < 0:
+        raise BadRequest("limit param must be positive")
+    try:
+        offset = int(args.get("offset", "0"))
+    except ValueError as error:
+        raise BadRequest("offset must be an integer") from error
+    if offset < 0:
+        raise BadRequest("offset must be >= 0")
+    if offset > queries.DB_MAX_INT:
+        raise BadRequest(f"offset must be <= {queries.DB_MAX_INT}")
+    counted = version >= v("3.45") and "with_count" in args
+    filters = {k: val for k, val in args.items()
+               if k not in PAGINATION and not (counted and k == "with_count")}
+    if not all(key.isascii() for key in filters):
+        raise BadRequest("Filter keys can only contain ASCII characters.")
+    if not ctx.is_admin:
+        refused = [k for k in filters if k not in user_filters and k != "all_tenants"]
+        if refused and version >= v("3.31"):
+            raise BadRequest(f"Invalid filters {','.join(refused)} are found in query options.")
+        filters = {k: val for k, val in filters.items() if k in user_filters}
+    return ListQuery(limit=min(limit, queries.MAX_LIMIT), limited="limit" in args,
+                     marker=args.get("marker"), offset=offset, sort=_sort(args),
+                     with_count=counted and queries.is_true("with_count", args["with_count"]),
+                     all_tenants=queries.is_true("all_tenants", filters.pop("all_tenants", None)),
+                     filters=filters)
+
+
+def _sort(args: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(key, direction) pairs, created_at and id added as the DB layer adds them."""
+    if "sort" in args and ("sort_key" in args or "sort_dir" in args):
+        raise BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and cannot "
+                         "be used with the 'sort' parameter.")
+    if "sort" in args:
+        pairs = [(key.strip(), (direction or "desc").strip()) for key, _, direction in
+                 (item.partition(":") for item in args["sort"].strip().split(","))]
+    else:
+        pairs = [(args.get("sort_key", "created_at").strip(),
+                  args.get("sort_dir", "desc").strip())]
+    if any(direction not in ("asc", "desc") for _, direction in pairs):
+        raise BadRequest("Invalid input received: Unknown sort direction, must be 'desc' or "
+                         "'asc'.")
+    keys = [key for key, _ in pairs]
+    return pairs + [(key, pairs[0][1]) for key in ("created_at", "id") if key not in keys]
+
+
+def _value(attribute: str, item: Any) -> tuple[bool, Any]:
+    """SQL puts NULL first ascending and last descending."""
+    value = getattr(item, attribute)
+    return value is not None, value
+
+
+def paginate(found: Iterable[Item], query: ListQuery, marker: Item | None,
+             columns: Mapping[str, str]) -> list[Item]:
+    """Sort by the query's keys (``columns`` maps each to the record's attribute), then the
+    page after the marker: offset, then limit."""
+    if any(key not in columns for key, _ in query.sort):
+        raise BadRequest("Invalid input received: Invalid sort key")
+    ordered = [item for item in found if marker is None or item is not marker]
+    if marker is not None:
+        ordered.append(marker)
+    for key, direction in reversed(query.sort):
+        ordered.sort(key=functools.partial(_value, columns[key]), reverse=direction == "desc")
+    start = ordered.index(marker) + 1 if marker is not None else 0
+    return ordered[start + query.offset:start + query.offset + query.limit]
+
+
+def list_body(collection: str, items: list[dict[str, Any]], page: list[Any],
+              query: ListQuery, total: int, ctx: Context, detail: bool) -> dict[str, Any]:
+    """``{collection: items}``, the next link when the page is full, and the count."""
+    body: dict[str, Any] = {collection: items}
+    count = total if query.with_count else None
+    if page and query.limit <= (count or len(page)):
+        params = [(k, val) for k, val in request.args.items(multi=True) if k != "marker"]
+        in_url = ctx.project_id if f"/v3/{ctx.project_id}" in request.url else ""
+        path = "/".join(p for p in (in_url, collection + ("/detail" if detail else "")) if p)
+        body[f"{collection}_links"] = [{
+            "rel": "next", "href": f"{request.host_url}volume/v3/{path}?"
+                                   f"{urlencode([*params, ('marker', page[-1].id)])}"}]
+    if count is not None:
+        body["count"] = count
+    return body
+
+
+def literal(text: str) -> object:
+    """The snapshot list's metadata filter: a Python literal, else the text itself."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+
+
+def action_name(body: object, actions: Collection[str]) -> str:
+    """wsgi.action_peek and the dispatch: exactly one key, naming an action served here."""
+    if not isinstance(body, dict) or len(body) != 1:
+        raise BadRequest("Malformed request body")
+    name = next(iter(body))
+    if name not in actions:
+        raise BadRequest(f"There is no such action: {name}. Verify the request body and "
+                         "Content-Type header and try again.")
+    return str(name)
+
+
+# cinder.api.validation.validators: the status and progress formats, which raise (so end
+# validation) with their own messages.
+_SNAPSHOT_STATUSES = ("error", "available", "creating", "deleting", "deleted", "updating",
+                      "error_deleting", "unmanaging", "backing-up", "restoring")
+_BACKUP_STATUSES = ["available", "error"]
+
+
+def _status_format(kind: str, valid: Collection[str]) -> Any:
+    def check(value: object) -> bool:
+        if isinstance(value, str) and (not value or value.lower() not in valid):
+            raise BadRequest(f"{kind} status: {value} is invalid, valid statuses are: "
+                             f"{valid!r}.")
+        return True
+
+    return check
+
+
+def _progress(value: object) -> bool:
+    if isinstance(value, str) and value:
+        try:
+            number = int(value[:-1])
+        except ValueError as error:
+            raise BadRequest("Invalid input received: progress must be an integer "
+                             "percentage") from error
+        if not 0 <= number <= 100 or value[-1] != "%":
+            raise BadRequest("Invalid input received: progress must be an integer "
+                             "percentage between 0 and 100")
+    return True
+
+
+def _base64(value: object) -> bool:
+    """validators._validate_base64_format: what base64.decodebytes reads."""
+    if not isinstance(value, str):
+        return True
+    try:
+        base64.decodebytes(value.encode("utf-8"))
+    except binascii.Error:
+        return False
+    return True
+
+
+@functools.cache
+def _format_checker() -> jsonschema.FormatChecker:
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks("uuid")(is_uuid_like)
+    checker.checks("snapshot_status")(_status_format("Snapshot", _SNAPSHOT_STATUSES))
+    checker.checks("backup_status")(_status_format("Backup", _BACKUP_STATUSES))
+    checker.checks("progress")(_progress)
+    checker.checks("base64")(_base64)
+    return checker
+
+
+@functools.cache
+def _validator_class() -> type[Validator]:
+    import jsonschema
+
+    return with_string_bounds(jsonschema.Draft4Validator)
+
+
+def _validator(schema: dict[str, Any]) -> Validator:
+    return _validator_class()(schema, format_checker=_format_checker())
+
+
+BODIES = Dialect(_validator)  # schemas/volume/ snapshot, backup and manage bodies
+
+
+def validated(key: str) -> dict[str, Any]:
+    """The whole body, checked against ``schemas/volume/<key>`` at the request's version
+    (a key with no schema there accepts anything, as an unvalidated method does)."""
+    body = exchange().json_body
+    entry = catalog().find(SERVICE, key, request_version())
+    error = entry.first_error(body, BODIES) if entry is not None else None
+    if error is not None:
+        raise BadRequest(
+            f"Invalid input for field/attribute {error.path[-1]}. Value: "
+            f"{error.instance}. {error.message}" if error.path else error.message)
+    if not isinstance(body, dict):
+        raise BadRequest("Malformed request body")
+    return body
