@@ -52,6 +52,7 @@ def test_novaclient_and_tempest_lib_in_process() -> None:
         assert servers.show_server(WEB_1)["server"]["name"] == "web-1"
 
 
+@pytest.mark.slow  # the CLI's first import is most of a second
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # osc_lib's own, at import
 def test_the_openstack_cli_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     from openstackclient import shell

@@ -89,6 +89,7 @@ def _validator(document: dict[str, Any], component: str) -> jsonschema.Validator
 # -- a valid OpenAPI 3.1 document --------------------------------------------------------
 
 
+@pytest.mark.slow  # the validator walks the whole document: about 4 s
 def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
     assert document["openapi"] == "3.1.0"
     jsonschema.Draft202012Validator(OPENAPI_31).validate(document)

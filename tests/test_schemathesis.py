@@ -408,12 +408,14 @@ def fuzzer() -> Fuzzer:
     return Fuzzer()
 
 
+@pytest.mark.slow  # loading the document into schemathesis takes over a second
 def test_the_document_loads_into_schemathesis(fuzzer: Fuzzer) -> None:
     labels = {operation.label for operation in fuzzer.operations()}
     assert "POST /compute/v2.1/servers/{server_id}/os-volume_attachments" in labels
     assert "POST /identity/v3/auth/tokens" in labels
 
 
+@pytest.mark.slow
 def test_attachments_and_tokens_take_hostile_input(fuzzer: Fuzzer,
                                                    record_property: Any) -> None:
     """The fast variant: a few operations, all their coverage cases and a few generated
@@ -433,9 +435,9 @@ def test_attachments_and_tokens_take_hostile_input(fuzzer: Fuzzer,
 @pytest.mark.slow
 def test_every_operation_takes_hostile_input(fuzzer: Fuzzer, record_property: Any,
                                              capsys: pytest.CaptureFixture[str]) -> None:
-    """Every documented operation: its examples and coverage cases, 20 valid requests and 8
-    invalid ones at most, then 30 stateful scenarios (about 50 s)."""
-    tally = fuzzer.run(list(fuzzer.operations()), positive=20, negative=8)
+    """Every documented operation: its examples and coverage cases, 8 valid requests and 4
+    invalid ones at most, then 30 stateful scenarios."""
+    tally = fuzzer.run(list(fuzzer.operations()), positive=8, negative=4)
     stateful = fuzzer.stateful(scenarios=30, steps=10)
     tally.phases.update(stateful.phases)
     tally.elsewhere += stateful.elsewhere

@@ -127,6 +127,7 @@ def test_installed_from_a_clean_build_serves_the_demo_cloud(tmp_path: Path) -> N
     assert str(environment) in packaged, "schemas must come from the installed package"
 
 
+@pytest.mark.slow  # starts the CLI and a server
 @pytest.mark.parametrize("user", ["demo", "admin"])
 def test_env_and_clouds_yaml_print_working_settings(user: str) -> None:
     import yaml

@@ -110,7 +110,10 @@ def inprocess_server() -> Iterator[Live]:
         yield Live(server.url, app.extensions["fakenova"], "inprocess")
 
 
-@pytest.fixture(params=["immediate", "timed", "inprocess"])
+# The timed clock and the in-process transport repeat the immediate clock's tests: the
+# fast subset (-m "not slow") runs those once, the whole suite all three.
+@pytest.fixture(params=["immediate", pytest.param("timed", marks=pytest.mark.slow),
+                        pytest.param("inprocess", marks=pytest.mark.slow)])
 def live(request: pytest.FixtureRequest) -> Live:
     """A cloud with only the default accounts, on each clock and transport in turn."""
     if request.param == "inprocess" and request.node.get_closest_marker("subprocess"):
