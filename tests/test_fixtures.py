@@ -99,3 +99,41 @@ def test_reset_returns_to_the_fixtures_and_keeps_tokens(tmp_path: Path) -> None:
     after = api.get(attachments_path(web)).get_json()
     assert [a["volumeId"] for a in after["volumeAttachments"]] != [data]
     assert len(after["volumeAttachments"]) == 1
+
+
+SNAPSHOTS_AND_BACKUPS = """
+volumes: [{name: data, project: demo, size: 3}, {name: gone, project: demo}]
+snapshots: [{volume: data, name: nightly}, {volume: data, name: broken, status: error}]
+backups: [{volume: data, name: full}, {volume: data, name: delta, incremental: true}]
+images: [{name: private-one, project: demo, visibility: private}]
+"""
+
+
+def test_a_fixture_seeds_images_snapshots_and_backups_and_reset_brings_them_back(
+        tmp_path: Path) -> None:
+    fixture = tmp_path / "cloud.yaml"
+    fixture.write_text(SNAPSHOTS_AND_BACKUPS)
+    api = Api(create_app(["demo", str(fixture)]))
+    demo = api.cloud.state.find_project("demo").id
+    volume3 = {"OpenStack-API-Version": "volume 3.0"}
+
+    def listed(kind: str) -> list[tuple[str, str]]:
+        answer = api.request("GET", f"/volume/v3/{demo}/{kind}/detail", headers=volume3)
+        return sorted((item["name"], item["status"]) for item in answer.get_json()[kind])
+
+    assert listed("snapshots") == [("broken", "error"), ("nightly", "available")]
+    assert listed("backups") == [("delta", "available"), ("full", "available")]
+    images = api.request("GET", "/image/v2/images").get_json()["images"]
+    assert {"private-one", "cirros-0.6.3-x86_64-disk"} <= {i["name"] for i in images}
+    nightly = next(s for s in api.cloud.state.snapshots.values() if s.name == "nightly")
+    assert api.request("DELETE", f"/volume/v3/{demo}/snapshots/{nightly.id}",
+                       headers=volume3, state_may_change=True).status_code == 202
+    api.cloud.reset()
+    assert listed("snapshots") == [("broken", "error"), ("nightly", "available")]
+
+
+def test_a_fixture_snapshot_of_a_volume_it_does_not_have_is_an_error(tmp_path: Path) -> None:
+    fixture = tmp_path / "cloud.yaml"
+    fixture.write_text("snapshots: [{volume: nowhere}]\n")
+    with pytest.raises(FixtureError, match="snapshots entry .*nowhere"):
+        create_app(["demo", str(fixture)])
