@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m benchmarks [fixture|requests|soak|profile ...]`` (or
+"""Run the benchmarks: ``python -m benchmarks [fixture|requests|soak|profile|transport ...]`` (or
 ``python3 dev.py bench ...``); with no name, all of them. Options after ``--`` go to each;
 ``--json FILE`` there gathers every benchmark's figures into one file, by name."""
 
@@ -9,10 +9,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import fixture_costs, profile_requests, request_costs, soak
+from . import fixture_costs, profile_requests, request_costs, soak, transport_costs
 
 BENCHMARKS = {"fixture": fixture_costs.main, "requests": request_costs.main,
-              "soak": soak.main, "profile": profile_requests.main}
+              "soak": soak.main, "profile": profile_requests.main,
+              "transport": transport_costs.main}
 
 names = [a for a in sys.argv[1:] if a in BENCHMARKS] or list(BENCHMARKS)
 options = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []

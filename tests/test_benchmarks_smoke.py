@@ -81,3 +81,14 @@ def test_the_in_app_profile_compares_with_bare_flask(tmp_path: Path) -> None:
     assert set(figures) == {"bare Flask", "list", "show", "cycle"}
     assert figures["bare Flask"]["over_bare_flask"] == 1.0
     assert all(row["microseconds"] > 0 for row in figures.values())
+
+
+@pytest.mark.slow
+def test_transport_costs_compares_in_process_with_socket(tmp_path: Path) -> None:
+    figures, stdout = run_benchmark("transport_costs", tmp_path, "--quick")
+    for call in ("openstacksdk call", "tempest.lib call",
+                 "openstacksdk test (login and 4 requests)"):
+        for figure in ("socket ms", "in-process ms", "socket/in-process"):
+            value = figures[f"{call}, {figure}"]
+            assert isinstance(value, float) and value > 0, (call, figure, stdout)
+        assert f"{call}, socket/in-process" in stdout
