@@ -21,10 +21,9 @@ from fakenova.errors import BadRequest
 from fakenova.http.exchange import exchange
 from fakenova.http.volume import queries
 from fakenova.http.volume.pipeline import request_version
-from fakenova.http.volume.schemas import SERVICE
+from fakenova.http.volume.schemas import SERVICE, validator_class
 from fakenova.microversion import APIVersion, v
 from fakenova.validation.catalog import Dialect, catalog
-from fakenova.validation.numbers import with_string_bounds
 
 if TYPE_CHECKING:
     import jsonschema
@@ -75,28 +74,10 @@ def parse(args: Mapping[str, str], ctx: Context, version: APIVersion,
             raise BadRequest(f"Invalid filters {','.join(refused)} are found in query options.")
         filters = {k: val for k, val in filters.items() if k in user_filters}
     return ListQuery(limit=min(limit, queries.MAX_LIMIT), limited="limit" in args,
-                     marker=args.get("marker"), offset=offset, sort=_sort(args),
+                     marker=args.get("marker"), offset=offset, sort=queries.sort_params(args),
                      with_count=counted and queries.is_true("with_count", args["with_count"]),
                      all_tenants=queries.is_true("all_tenants", filters.pop("all_tenants", None)),
                      filters=filters)
-
-
-def _sort(args: Mapping[str, str]) -> list[tuple[str, str]]:
-    """(key, direction) pairs, created_at and id added as the DB layer adds them."""
-    if "sort" in args and ("sort_key" in args or "sort_dir" in args):
-        raise BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and cannot "
-                         "be used with the 'sort' parameter.")
-    if "sort" in args:
-        pairs = [(key.strip(), (direction or "desc").strip()) for key, _, direction in
-                 (item.partition(":") for item in args["sort"].strip().split(","))]
-    else:
-        pairs = [(args.get("sort_key", "created_at").strip(),
-                  args.get("sort_dir", "desc").strip())]
-    if any(direction not in ("asc", "desc") for _, direction in pairs):
-        raise BadRequest("Invalid input received: Unknown sort direction, must be 'desc' or "
-                         "'asc'.")
-    keys = [key for key, _ in pairs]
-    return pairs + [(key, pairs[0][1]) for key in ("created_at", "id") if key not in keys]
 
 
 def _value(attribute: str, item: Any) -> tuple[bool, Any]:
@@ -210,15 +191,8 @@ def _format_checker() -> jsonschema.FormatChecker:
     return checker
 
 
-@functools.cache
-def _validator_class() -> type[Validator]:
-    import jsonschema
-
-    return with_string_bounds(jsonschema.Draft4Validator)
-
-
 def _validator(schema: dict[str, Any]) -> Validator:
-    return _validator_class()(schema, format_checker=_format_checker())
+    return validator_class()(schema, format_checker=_format_checker())
 
 
 BODIES = Dialect(_validator)  # schemas/volume/ snapshot, backup and manage bodies

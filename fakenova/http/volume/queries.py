@@ -62,7 +62,7 @@ def parse_list_query(args: Mapping[str, str], ctx: Context, version: APIVersion)
     if limit < 0:
         raise BadRequest("limit param must be positive")
     offset = _integer("offset", args.get("offset", "0"), 0, DB_MAX_INT)
-    sort = _sort_params(args)
+    sort = sort_params(args, {"name": "display_name"})
     counted = version >= v("3.45") and "with_count" in args
     filters = {k: val for k, val in args.items()
                if k not in PAGINATION and not (counted and k == "with_count")}
@@ -92,8 +92,10 @@ def _integer(name: str, text: str, low: int, high: int) -> int:
     return value
 
 
-def _sort_params(args: Mapping[str, str]) -> list[tuple[str, str]]:
-    """(column, direction) pairs, created_at and id appended as upstream's DB layer does."""
+def sort_params(args: Mapping[str, str], columns: Mapping[str, str] | None = None,
+                ) -> list[tuple[str, str]]:
+    """(column, direction) pairs, created_at and id appended as upstream's DB layer does;
+    ``columns`` renames a sort key to its column (a volume's ``name`` is ``display_name``)."""
     if "sort" in args and ("sort_key" in args or "sort_dir" in args):
         raise BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and cannot "
                          "be used with the 'sort' parameter.")
@@ -106,7 +108,7 @@ def _sort_params(args: Mapping[str, str]) -> list[tuple[str, str]]:
     if any(direction not in ("asc", "desc") for _, direction in pairs):
         raise BadRequest("Invalid input received: Unknown sort direction, must be 'desc' or "
                          "'asc'.")
-    pairs = [("display_name" if key == "name" else key, direction) for key, direction in pairs]
+    pairs = [((columns or {}).get(key, key), direction) for key, direction in pairs]
     keys = [key for key, _ in pairs]
     return pairs + [(key, pairs[0][1]) for key in ("created_at", "id") if key not in keys]
 

@@ -54,14 +54,15 @@ def _format_checker() -> jsonschema.FormatChecker:
 
 
 @functools.cache
-def _validator_class() -> type[Validator]:
+def validator_class() -> type[Validator]:
+    """Cinder's validator: Draft 4, with string-bounded numbers."""
     import jsonschema
 
     return with_string_bounds(jsonschema.Draft4Validator)
 
 
 def _validator(schema: dict[str, Any]) -> Validator:
-    return _validator_class()(schema, format_checker=_format_checker())
+    return validator_class()(schema, format_checker=_format_checker())
 
 
 # schemas/volume/volumes.<operation>.request.<min>-<max>.json: draft-04, Cinder's formats.
