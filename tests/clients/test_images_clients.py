@@ -71,6 +71,7 @@ def test_sdk_sees_glances_refusals(live: Live) -> None:
 
 @pytest.mark.slow  # each command is a new process that imports the whole SDK
 @pytest.mark.subprocess
+@pytest.mark.parametrize("live", ["immediate"], indirect=True)  # commands, not waits
 def test_cli_create_list_show_delete(live: Live, tmp_path: Path) -> None:
     disk = tmp_path / "disk.raw"
     disk.write_bytes(DATA)

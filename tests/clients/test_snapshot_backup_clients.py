@@ -57,6 +57,7 @@ def test_sdk_snapshots_and_backups(live: Live) -> None:
 
 @pytest.mark.slow
 @pytest.mark.subprocess  # the CLI runs in another process: a served cloud only
+@pytest.mark.parametrize("live", ["immediate"], indirect=True)  # commands, not waits
 def test_cli_snapshots_and_backups(live: Live) -> None:
     volume_id = _attached_volume(live)
     refused = openstack(live, "volume", "snapshot", "create", "--volume", volume_id, "s",

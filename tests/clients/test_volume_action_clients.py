@@ -105,6 +105,7 @@ def shown(live: Live, volume: str, user: str = "demo") -> Any:
 
 @pytest.mark.slow  # each command is a new process that imports the whole SDK
 @pytest.mark.subprocess
+@pytest.mark.parametrize("live", ["immediate"], indirect=True)  # commands, not waits
 def test_cli_volume_set_and_force_delete(live: Live) -> None:
     volume = live.cloud.state.add_volume("data", project="demo")
     cli(live, "volume", "set", "--read-only", "--bootable", "data")
