@@ -135,5 +135,5 @@ def test_a_fixture_seeds_images_snapshots_and_backups_and_reset_brings_them_back
 def test_a_fixture_snapshot_of_a_volume_it_does_not_have_is_an_error(tmp_path: Path) -> None:
     fixture = tmp_path / "cloud.yaml"
     fixture.write_text("snapshots: [{volume: nowhere}]\n")
-    with pytest.raises(FixtureError, match="snapshots entry .*nowhere"):
+    with pytest.raises(FixtureError, match=r"snapshots entry .*nowhere"):
         create_app(["demo", str(fixture)])

@@ -199,3 +199,11 @@ def test_a_shared_server_cannot_be_in_process(pytester: pytest.Pytester) -> None
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*--fakenova-url shares a server over a socket; it cannot be "
                                  "used with the inprocess transport*"])
+
+
+def test_an_older_urllib3_is_refused_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib3
+
+    monkeypatch.setattr(urllib3, "__version__", "1.26.20")
+    with pytest.raises(RuntimeError, match=r"needs urllib3 2 or newer, not 1\.26\.20"):
+        fakenova.mock().start()

@@ -124,6 +124,9 @@ def _new_conn(pool: HTTPConnectionPool) -> urllib3.connection.HTTPConnection:
 def take_over(host: str, port: int, app: WSGIApp) -> None:
     """From now on, HTTP requests to ``host:port`` are answered by ``app``, in this process;
     the host also joins ``no_proxy``, so that a proxy variable cannot send them elsewhere."""
+    if int(urllib3.__version__.split(".")[0]) < 2:
+        raise RuntimeError(f"the in-process transport needs urllib3 2 or newer, not "
+                           f"{urllib3.__version__}")
     with _LOCK:
         if (host, port) in _HOSTS:
             raise RuntimeError(f"http://{host}:{port} is already taken over in this process")
