@@ -16,7 +16,7 @@ from fakenova.domain.model import Backup, Context
 from fakenova.errors import BadRequest, NotFound
 from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import cloud, context, exchange
-from fakenova.http.volume import listing
+from fakenova.http.volume import listing, queries
 from fakenova.http.volume.listing import validated
 from fakenova.http.volume.pipeline import request_version
 from fakenova.http.volume.routing import api_route
@@ -68,13 +68,13 @@ def detail(backup: Backup, ctx: Context, version: APIVersion) -> dict[str, Any]:
 def _list(as_detail: bool) -> Response:
     ctx = context()
     version = request_version()
-    query = listing.parse(request.args.to_dict(), ctx, version, USER_FILTERS)
+    query = queries.parse_list_query(request.args.to_dict(), ctx, version, USER_FILTERS)
     found = backups.list_backups(cloud().state, ctx, all_projects=query.all_tenants,
                                  filters=query.filters)
     marker = (backups.get_backup(cloud().state, ctx, query.marker)
               if query.marker is not None else None)
     columns = {**SORT_COLUMNS, **({"name": "name"} if version >= v("3.37") else {})}
-    page = listing.paginate(found, query, marker, columns)
+    page = queries.paginate(found, query, marker, columns)
     items = [detail(b, ctx, version) if as_detail else summary(b, ctx) for b in page]
     return json_response(listing.list_body("backups", items, page, query, len(found), ctx,
                                            as_detail))
@@ -186,7 +186,7 @@ def backup_import() -> Response:
 
 _PATH = "/volume/v3/backups"
 _ONE = f"{_PATH}/{{backup_id}}"
-_LIST_PARAMS = (*listing.PAGINATION, *USER_FILTERS, "all_tenants", "with_count")
+_LIST_PARAMS = (*queries.PAGINATION, *USER_FILTERS, "all_tenants", "with_count")
 BINDINGS = Bindings("backups", {
     f"GET {_PATH}": Binding(200, envelope("backups", True), params=_LIST_PARAMS, errors=READ),
     f"GET {_PATH}/detail": Binding(200, envelope("backups", True), params=_LIST_PARAMS,

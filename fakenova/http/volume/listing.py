@@ -1,5 +1,5 @@
-"""What Cinder's snapshot and backup APIs share: their list queries (cinder.api.common's
-pagination, sorting and resource filters), their next links, action bodies
+"""What Cinder's snapshot and backup APIs share (their list queries are the volumes',
+``queries``): their next links, action bodies
 (wsgi.Resource's action dispatch) and schema checks of whole bodies."""
 
 from __future__ import annotations
@@ -8,9 +8,8 @@ import ast
 import base64
 import binascii
 import functools
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from flask import request
@@ -22,87 +21,14 @@ from fakenova.http.exchange import exchange
 from fakenova.http.volume import queries
 from fakenova.http.volume.pipeline import request_version
 from fakenova.http.volume.schemas import SERVICE, validator_class
-from fakenova.microversion import APIVersion, v
 from fakenova.validation.catalog import Dialect, catalog
 
 if TYPE_CHECKING:
     import jsonschema
     from jsonschema.protocols import Validator
 
-PAGINATION = ("limit", "marker", "offset", "sort", "sort_key", "sort_dir")
-Item = TypeVar("Item")
-
-
-@dataclass(frozen=True)
-class ListQuery:
-    limit: int
-    limited: bool  # the caller gave a limit
-    marker: str | None
-    offset: int
-    sort: list[tuple[str, str]]
-    with_count: bool
-    all_tenants: bool
-    filters: dict[str, str]
-
-
-def parse(args: Mapping[str, str], ctx: Context, version: APIVersion,
-          user_filters: Collection[str]) -> ListQuery:
-    """get_pagination_params, get_sort_params and the resource's filters: a non-admin's
-    unknown filters are refused from 3.31 and dropped before."""
-    try:
-        limit = int(args.get("limit", queries.MAX_LIMIT))
-    except ValueError as error:
-        raise BadRequest("limit param must be an integer") from error
-    if limit < 0:
-        raise BadRequest("limit param must be positive")
-    try:
-        offset = int(args.get("offset", "0"))
-    except ValueError as error:
-        raise BadRequest("offset must be an integer") from error
-    if offset < 0:
-        raise BadRequest("offset must be >= 0")
-    if offset > queries.DB_MAX_INT:
-        raise BadRequest(f"offset must be <= {queries.DB_MAX_INT}")
-    counted = version >= v("3.45") and "with_count" in args
-    filters = {k: val for k, val in args.items()
-               if k not in PAGINATION and not (counted and k == "with_count")}
-    if not all(key.isascii() for key in filters):
-        raise BadRequest("Filter keys can only contain ASCII characters.")
-    if not ctx.is_admin:
-        refused = [k for k in filters if k not in user_filters and k != "all_tenants"]
-        if refused and version >= v("3.31"):
-            raise BadRequest(f"Invalid filters {','.join(refused)} are found in query options.")
-        filters = {k: val for k, val in filters.items() if k in user_filters}
-    return ListQuery(limit=min(limit, queries.MAX_LIMIT), limited="limit" in args,
-                     marker=args.get("marker"), offset=offset, sort=queries.sort_params(args),
-                     with_count=counted and queries.is_true("with_count", args["with_count"]),
-                     all_tenants=queries.is_true("all_tenants", filters.pop("all_tenants", None)),
-                     filters=filters)
-
-
-def _value(attribute: str, item: Any) -> tuple[bool, Any]:
-    """SQL puts NULL first ascending and last descending."""
-    value = getattr(item, attribute)
-    return value is not None, value
-
-
-def paginate(found: Iterable[Item], query: ListQuery, marker: Item | None,
-             columns: Mapping[str, str]) -> list[Item]:
-    """Sort by the query's keys (``columns`` maps each to the record's attribute), then the
-    page after the marker: offset, then limit."""
-    if any(key not in columns for key, _ in query.sort):
-        raise BadRequest("Invalid input received: Invalid sort key")
-    ordered = [item for item in found if marker is None or item is not marker]
-    if marker is not None:
-        ordered.append(marker)
-    for key, direction in reversed(query.sort):
-        ordered.sort(key=functools.partial(_value, columns[key]), reverse=direction == "desc")
-    start = ordered.index(marker) + 1 if marker is not None else 0
-    return ordered[start + query.offset:start + query.offset + query.limit]
-
-
 def list_body(collection: str, items: list[dict[str, Any]], page: list[Any],
-              query: ListQuery, total: int, ctx: Context, detail: bool) -> dict[str, Any]:
+              query: queries.ListQuery, total: int, ctx: Context, detail: bool) -> dict[str, Any]:
     """``{collection: items}``, the next link when the page is full, and the count."""
     body: dict[str, Any] = {collection: items}
     count = total if query.with_count else None

@@ -1,14 +1,14 @@
-"""How Cinder's volume list reads its query: pagination, sorting and the filters a caller
-may use."""
+"""How Cinder's lists (volumes, snapshots, backups) read their query: pagination, sorting
+and the filters a caller may use; and the page they answer."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from fakenova.domain.model import Context, Volume
+from fakenova.domain.model import Context
 from fakenova.errors import BadRequest
 from fakenova.microversion import APIVersion, v
 from fakenova.strutils import FALSE_STRINGS, TRUE_STRINGS
@@ -20,6 +20,7 @@ USER_FILTERS = ("name", "status", "metadata", "bootable", "migration_status",
                 "availability_zone", "group_id", "size", "created_at", "updated_at",
                 "consumes_quota")
 PAGINATION = ("limit", "marker", "offset", "sort", "sort_key", "sort_dir")
+Item = TypeVar("Item")
 # Sort keys are volume table columns; these are the ones fakenova records.
 _SORT_COLUMNS = {"id": "id", "display_name": "name", "display_description": "description",
                  "size": "size", "status": "status", "created_at": "created_at",
@@ -40,21 +41,22 @@ def is_true(name: str, value: str | None) -> bool:
 @dataclass(frozen=True)
 class ListQuery:
     limit: int
+    limited: bool  # the caller gave a limit
     marker: str | None
     offset: int
     sort: list[tuple[str, str]]
     with_count: bool
     all_tenants: bool
-    name: str | None
-    status: str | None
+    filters: dict[str, str]  # the resource filters the caller may use (all_tenants apart)
 
 
-def parse_list_query(args: Mapping[str, str], ctx: Context, version: APIVersion) -> ListQuery:
-    """Pagination, sorting and filters as Cinder's volume list reads them.
-
-    Filters a non-admin may not use are refused from 3.31 and dropped before;
-    ``all_tenants`` is dropped for non-admins either way.
-    """
+def parse_list_query(args: Mapping[str, str], ctx: Context, version: APIVersion,
+                     user_filters: Collection[str] = USER_FILTERS,
+                     columns: Mapping[str, str] | None = None) -> ListQuery:
+    """get_pagination_params, get_sort_params and the resource's filters, as Cinder's
+    volume, snapshot and backup lists read them. Filters a non-admin may not use are
+    refused from 3.31 and dropped before; ``all_tenants`` is set apart. ``columns`` renames
+    sort keys to columns (a volume's ``name`` is ``display_name``)."""
     try:
         limit = int(args.get("limit", MAX_LIMIT))
     except ValueError as error:
@@ -62,22 +64,22 @@ def parse_list_query(args: Mapping[str, str], ctx: Context, version: APIVersion)
     if limit < 0:
         raise BadRequest("limit param must be positive")
     offset = _integer("offset", args.get("offset", "0"), 0, DB_MAX_INT)
-    sort = sort_params(args, {"name": "display_name"})
+    sort = sort_params(args, columns)
     counted = version >= v("3.45") and "with_count" in args
     filters = {k: val for k, val in args.items()
                if k not in PAGINATION and not (counted and k == "with_count")}
     if not all(key.isascii() for key in filters):
         raise BadRequest("Filter keys can only contain ASCII characters.")
     if not ctx.is_admin:
-        refused = [key for key in filters if key not in USER_FILTERS and key != "all_tenants"]
+        refused = [key for key in filters if key not in user_filters and key != "all_tenants"]
         if refused and version >= v("3.31"):
             raise BadRequest(f"Invalid filters {','.join(refused)} are found in query options.")
-        filters = {k: val for k, val in filters.items() if k in USER_FILTERS}
-    return ListQuery(limit=min(limit, MAX_LIMIT), marker=args.get("marker"), offset=offset,
-                     sort=sort, with_count=counted and is_true("with_count",
-                                                                args["with_count"]),
-                     all_tenants=is_true("all_tenants", filters.get("all_tenants")),
-                     name=filters.get("name"), status=filters.get("status"))
+        filters = {k: val for k, val in filters.items() if k in user_filters}
+    return ListQuery(limit=min(limit, MAX_LIMIT), limited="limit" in args,
+                     marker=args.get("marker"), offset=offset, sort=sort,
+                     with_count=counted and is_true("with_count", args["with_count"]),
+                     all_tenants=is_true("all_tenants", filters.pop("all_tenants", None)),
+                     filters=filters)
 
 
 def _integer(name: str, text: str, low: int, high: int) -> int:
@@ -113,21 +115,23 @@ def sort_params(args: Mapping[str, str], columns: Mapping[str, str] | None = Non
     return pairs + [(key, pairs[0][1]) for key in ("created_at", "id") if key not in keys]
 
 
-def _sort_value(attribute: str, volume: Volume) -> tuple[bool, Any]:
+def _sort_value(attribute: str, item: Any) -> tuple[bool, Any]:
     """SQL puts NULL first ascending and last descending."""
-    value = getattr(volume, attribute)
+    value = getattr(item, attribute)
     return value is not None, value
 
 
-def paginate(found: Iterable[Volume], query: ListQuery, marker: Volume | None) -> list[Volume]:
-    """Sort, then the page after the marker: offset, then limit."""
-    if any(key not in _SORT_COLUMNS for key, _ in query.sort):
+def paginate(found: Iterable[Item], query: ListQuery, marker: Item | None,
+             columns: Mapping[str, str] = _SORT_COLUMNS) -> list[Item]:
+    """Sort by the query's keys (``columns`` maps each to the record's attribute), then the
+    page after the marker: offset, then limit."""
+    if any(key not in columns for key, _ in query.sort):
         raise BadRequest("Invalid input received: Invalid sort key")
-    ordered = [volume for volume in found if marker is None or volume.id != marker.id]
+    ordered = [item for item in found if marker is None or item is not marker]
     if marker is not None:
         ordered.append(marker)
     for key, direction in reversed(query.sort):
-        ordered.sort(key=functools.partial(_sort_value, _SORT_COLUMNS[key]),
+        ordered.sort(key=functools.partial(_sort_value, columns[key]),
                      reverse=direction == "desc")
     start = ordered.index(marker) + 1 if marker is not None else 0
     return ordered[start + query.offset:start + query.offset + query.limit]

@@ -15,7 +15,7 @@ from fakenova.domain.model import Context, Snapshot
 from fakenova.errors import BadRequest, NotFound
 from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import cloud, context, exchange
-from fakenova.http.volume import listing
+from fakenova.http.volume import listing, queries
 from fakenova.http.volume.listing import validated
 from fakenova.http.volume.pipeline import request_version
 from fakenova.http.volume.routing import api_route
@@ -59,7 +59,7 @@ def render(snapshot: Snapshot, ctx: Context, version: APIVersion, detail: bool =
     return item
 
 
-def _filters(query: listing.ListQuery) -> dict[str, object]:
+def _filters(query: queries.ListQuery) -> dict[str, object]:
     filters: dict[str, object] = {k: val for k, val in query.filters.items()
                                   if k in ("name", "status", "volume_id")}
     if "metadata" in query.filters and request_version() >= v("3.22"):
@@ -69,12 +69,13 @@ def _filters(query: listing.ListQuery) -> dict[str, object]:
 
 def _list(detail: bool) -> Response:
     ctx = context()
-    query = listing.parse(request.args.to_dict(), ctx, request_version(), USER_FILTERS)
+    query = queries.parse_list_query(request.args.to_dict(), ctx, request_version(),
+                                     USER_FILTERS)
     found = snapshots.list_snapshots(cloud().state, ctx, all_projects=query.all_tenants,
                                      filters=_filters(query))
     marker = (snapshots.get_snapshot(cloud().state, ctx, query.marker)
               if query.marker is not None else None)
-    page = listing.paginate(found, query, marker, SORT_COLUMNS)
+    page = queries.paginate(found, query, marker, SORT_COLUMNS)
     items = [render(s, ctx, request_version(), detail=detail, extended=detail)
              for s in page]
     return json_response(listing.list_body("snapshots", items, page, query, len(found),
@@ -242,7 +243,7 @@ def snapshot_metadata_delete(snapshot_id: str, key: str) -> Response:
 
 _PATH = "/volume/v3/snapshots"
 _ONE = f"{_PATH}/{{snapshot_id}}"
-_LIST_PARAMS = (*listing.PAGINATION, *USER_FILTERS, "all_tenants", "with_count")
+_LIST_PARAMS = (*queries.PAGINATION, *USER_FILTERS, "all_tenants", "with_count")
 BINDINGS = Bindings("snapshots", {
     f"GET {_PATH}": Binding(200, envelope("snapshots", True), params=_LIST_PARAMS,
                             errors=READ),

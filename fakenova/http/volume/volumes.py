@@ -22,9 +22,11 @@ from fakenova.strutils import require_int
 
 def _list(detail: bool) -> Response:
     ctx = context()
-    query = queries.parse_list_query(request.args.to_dict(), ctx, request_version())
+    query = queries.parse_list_query(request.args.to_dict(), ctx, request_version(),
+                                     columns={"name": "display_name"})
     found = volumes.list_volumes(cloud().state, ctx, all_projects=query.all_tenants,
-                                 name=query.name, status=query.status)
+                                 name=query.filters.get("name"),
+                                 status=query.filters.get("status"))
     marker = (volumes.get_volume(cloud().state, ctx, query.marker) if query.marker is not None
               else None)
     page = queries.paginate(found, query, marker)
