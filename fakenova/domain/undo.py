@@ -25,9 +25,9 @@ class Tables(NamedTuple):
     backups: dict[str, Backup]
 
 
-# The index in ``Tables`` of each kind of object the log keeps.
-_TABLE_OF: dict[type, int] = {Project: 0, User: 1, Server: 2, Volume: 3, Image: 4,
-                              Snapshot: 5, Backup: 6}
+# The index in ``Tables`` of each kind of object the log keeps (in the tables' order).
+_TABLE_OF: dict[type, int] = {kind: index for index, kind in enumerate(
+    (Project, User, Server, Volume, Image, Snapshot, Backup))}
 
 # (table index, object id): one object the log knows of
 _Key = tuple[int, str]
@@ -61,8 +61,7 @@ class UndoLog(ABC):
         """Forget pending transitions (``State`` says what else); run before a restore."""
 
     def _tables(self) -> _Rows:
-        return (self.projects, self.users, self.servers, self.volumes, self.images,
-                self.snapshots, self.backups)
+        return tuple(getattr(self, name) for name in Tables._fields)
 
     def touch(self, *objects: Project | User | Server | Volume | Image | Snapshot | Backup
               | None) -> None:
@@ -148,6 +147,6 @@ class UndoLog(ABC):
     def _replace_tables(self, tables: Tables) -> None:
         """Put these tables in place of the current ones; a reset restores both sides."""
         self.touch_everything()  # what reset must restore: all that was there before
-        (self.projects, self.users, self.servers, self.volumes, self.images,
-         self.snapshots, self.backups) = tables
+        for name, rows in zip(Tables._fields, tables, strict=True):
+            setattr(self, name, rows)
         self.touch_everything()  # and all that is there now
