@@ -63,9 +63,7 @@ class Seeding(UndoLog):
     def add_project(self, name: str, id: str | None = None, domain_id: str = "default") -> Project:
         with self.lock:
             project = Project(id=id or stable_id("project", name), name=name, domain_id=domain_id)
-            self.touch(self.projects.get(project.id))
-            self.projects[project.id] = project
-            return project
+            return self._put(self.projects, project)
 
     def add_user(
         self,
@@ -81,9 +79,13 @@ class Seeding(UndoLog):
                         domain_id=domain_id)
             for project_ref, role_names in (roles or {}).items():
                 user.roles[self.find_project(project_ref).id] = set(role_names)
-            self.touch(self.users.get(user.id))
-            self.users[user.id] = user
-            return user
+            return self._put(self.users, user)
+
+    def _put(self, table: dict[str, Any], record: Any) -> Any:
+        """Store a seeded record; one it replaces is restored by a reset."""
+        self.touch(table.get(record.id))
+        table[record.id] = record
+        return record
 
     def _owner(self, project: str | None) -> tuple[str, str]:
         """The project id and a user id of that project, for seeded resources."""
@@ -146,9 +148,7 @@ class Seeding(UndoLog):
                                        device_name="/dev/vda", boot_index=0,
                                        source_type="image", destination_type="local")
                 )
-            self.touch(self.servers.get(server.id))
-            self.servers[server.id] = server
-            return server
+            return self._put(self.servers, server)
 
     def _image_ref(self, image: str | None) -> str:
         """A seeded image's id when ``image`` names one (by name or id), else ``image``."""
@@ -182,9 +182,7 @@ class Seeding(UndoLog):
                 bootable=bootable,
                 migration_status=migration_status,
             )
-            self.touch(self.volumes.get(volume.id))
-            self.volumes[volume.id] = volume
-            return volume
+            return self._put(self.volumes, volume)
 
     def add_attachment(
         self,
@@ -265,9 +263,7 @@ class Seeding(UndoLog):
                 min_disk=min_disk, min_ram=min_ram, properties=dict(properties or {}),
                 tags=list(tags or []),
             )
-            self.touch(self.images.get(image.id))
-            self.images[image.id] = image
-            return image
+            return self._put(self.images, image)
 
     def add_snapshot(
         self,
@@ -286,9 +282,7 @@ class Seeding(UndoLog):
                 description=description, size=volume_obj.size, status=status,
                 progress="100%" if status == "available" else "0%",
             )
-            self.touch(self.snapshots.get(snapshot.id))
-            self.snapshots[snapshot.id] = snapshot
-            return snapshot
+            return self._put(self.snapshots, snapshot)
 
     def add_backup(
         self,
@@ -308,6 +302,4 @@ class Seeding(UndoLog):
                 description=description, size=volume_obj.size, status=status,
                 is_incremental=incremental,
             )
-            self.touch(self.backups.get(backup.id))
-            self.backups[backup.id] = backup
-            return backup
+            return self._put(self.backups, backup)
