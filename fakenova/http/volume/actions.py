@@ -21,11 +21,10 @@ from fakenova.http.error_bodies import json_response
 from fakenova.http.exchange import cloud, context, exchange
 from fakenova.http.volume.pipeline import request_version
 from fakenova.http.volume.routing import api_route
-from fakenova.http.volume.schemas import CINDER, SERVICE
+from fakenova.http.volume.schemas import check
 from fakenova.microversion import v
 from fakenova.openapi.bindings import WRITE, Binding, Bindings, ref
 from fakenova.strutils import bool_from_string
-from fakenova.validation.catalog import catalog
 
 # webob's HTTPNotFound without an explanation, as Resource._process_stack answers a body
 # whose action cannot be peeked (not an object)
@@ -151,12 +150,7 @@ def _validate(name: str, body: dict[str, Any]) -> None:
         statuses = (args.get("status"), args.get("attach_status"), args.get("migration_status"))
         if not any(statuses):
             admin.check_reset_body(None, None, None)
-    entry = catalog().find(SERVICE, f"volumes.action.{name}.request", request_version())
-    error = entry.first_error(body, CINDER) if entry is not None else None
-    if error is not None:
-        raise BadRequest(
-            f"Invalid input for field/attribute {error.path[-1]}. Value: "
-            f"{error.instance}. {error.message}" if error.path else error.message)
+    check(f"volumes.action.{name}.request", body)
     if name == "os-reset_status":
         admin.check_reset_body(args.get("status"), args.get("attach_status"),
                                args.get("migration_status"))
