@@ -163,13 +163,14 @@ def fakenova(request: pytest.FixtureRequest, fakenova_account: str,
     """
     from fakenova.harness import fixture_files as fixtures
     from fakenova.testing.handle import Fakenova, LocalBackend, RemoteBackend
+    from fakenova.testing.mock import InProcessServer
 
     marker = request.node.get_closest_marker("fakenova")
     settings: dict[str, Any] = dict(marker.kwargs) if marker else {}
     cloud = None
     session = _fakenova_session
-    if settings.get("subprocess") and session.server is not None and not hasattr(
-            session.server, "port"):
+    in_process = isinstance(session.server, InProcessServer)
+    if settings.get("subprocess") and in_process:
         pytest.skip("the code under test runs in a subprocess, which cannot reach an "
                     "in-process cloud (--fakenova-transport=inprocess)")
     if session.server is None:
@@ -181,8 +182,7 @@ def fakenova(request: pytest.FixtureRequest, fakenova_account: str,
         cloud = session.server.app.extensions["fakenova"]
         cloud.reset()
         cloud.state.set_clock_mode(settings.get("clock") or session.clock)
-        backend = LocalBackend(cloud, session.server.url,
-                               in_process=not hasattr(session.server, "port"))
+        backend = LocalBackend(cloud, session.server.url, in_process=in_process)
     handle = Fakenova(backend, name=request.node.nodeid, default_user=fakenova_account)
     for ref in settings.get("fixtures") or []:
         backend.seed(dict(fixtures.load(ref)))
