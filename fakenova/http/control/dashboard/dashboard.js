@@ -2,7 +2,7 @@
 "use strict";
 
 const api = "./";
-const state = {lastSeq: 0, journal: []};
+const state = {lastSeq: 0, journal: [], ticks: 0, loaded: false};
 const JOURNAL_ROWS = 50;
 
 async function call(method, path, body) {
@@ -117,16 +117,22 @@ function showSnapshots(names) {
   }));
 }
 
-async function refresh() {
+async function refresh(force = false) {
   const query = state.lastSeq ? `since=${state.lastSeq}` : `limit=${JOURNAL_ROWS}`;
-  const [journal, cloud, faults, clock, snapshots] = await Promise.all([
-    call("GET", `requests?${query}`), call("GET", "state"), call("GET", "faults"),
-    call("GET", "clock"), call("GET", "snapshots")]);
+  const [journal, clock] = await Promise.all([call("GET", `requests?${query}`),
+                                              call("GET", "clock")]);
   const fresh = journal.requests.reverse();
   if (fresh.length) state.lastSeq = fresh[0].seq;
   if (fresh.length || !state.journal.length) showJournal(fresh);
-  showState(cloud); showFaults(faults.faults); showClock(clock);
-  showSnapshots(snapshots.snapshots);
+  showClock(clock);
+  // The whole state only when something may have changed (a request came, a transition is
+  // pending, this page acted) or every tenth second: a large cloud is not copied idly.
+  state.ticks = (state.ticks + 1) % 10;
+  if (!force && state.loaded && !fresh.length && !clock.pending && state.ticks) return;
+  const [cloud, faults, snapshots] = await Promise.all([
+    call("GET", "state"), call("GET", "faults"), call("GET", "snapshots")]);
+  showState(cloud); showFaults(faults.faults); showSnapshots(snapshots.snapshots);
+  state.loaded = true;
 }
 
 async function act(action, done) {
@@ -136,7 +142,7 @@ async function act(action, done) {
   } catch (error) {
     say(`Refused: ${error.message}`);
   }
-  await refresh();
+  await refresh(true);
 }
 
 function formValues(form) {
