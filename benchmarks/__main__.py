@@ -1,6 +1,6 @@
-"""Run the benchmarks: ``python -m benchmarks [fixture|requests|soak|profile|transport ...]`` (or
-``python3 dev.py bench ...``); with no name, all of them. Options after ``--`` go to each;
-``--json FILE`` there gathers every benchmark's figures into one file, by name."""
+"""Run the benchmarks: ``python -m benchmarks [fixture|cold|requests|soak|profile|transport
+...]`` (or ``python3 dev.py bench ...``); with no name, all of them. Options after ``--`` go
+to each; ``--json FILE`` there gathers every benchmark's figures into one file, by name."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import fixture_costs, profile_requests, request_costs, soak, transport_costs
+from . import cold_start, fixture_costs, profile_requests, request_costs, soak, transport_costs
 
-BENCHMARKS = {"fixture": fixture_costs.main, "requests": request_costs.main,
+BENCHMARKS = {"fixture": fixture_costs.main, "cold": cold_start.main,
+              "requests": request_costs.main,
               "soak": soak.main, "profile": profile_requests.main,
               "transport": transport_costs.main}
 

@@ -61,10 +61,11 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
         pipeline,
         volume,
     )
-    from fakenova.http.routing import CONVERTERS
+    from fakenova.http.routing import CONVERTERS, LazyBuildRule
 
     app = _SyncFlask("fakenova", static_folder=None)
     app.session_interface = _NoSessions()
+    app.url_rule_class = LazyBuildRule
     app.url_map.converters.update(CONVERTERS)
     fake = cloud or Cloud(fixtures, clock=clock, step=step, scenario=scenario, seed=seed,
                           journal_cap=journal_cap, token_ttl=token_ttl)

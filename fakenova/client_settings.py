@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 DEFAULT_URL = "http://127.0.0.1:8774"
 DEFAULT_ACCOUNTS = {"demo": ("demo", "demo"), "admin": ("admin", "admin")}
 
@@ -31,6 +29,8 @@ def clouds_yaml(url: str, username: str, password: str, project: str,
     document: dict[str, Any] = {"clouds": {cloud_name: {
         "auth": auth(url, username, password, project), "region_name": "RegionOne",
         "identity_api_version": 3}}}
+    import yaml  # only here: a cold start that writes no clouds.yaml skips PyYAML
+
     return yaml.safe_dump(document, sort_keys=False)
 
 

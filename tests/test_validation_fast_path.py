@@ -1,7 +1,8 @@
-"""Request bodies and queries are checked by a schema compiled to Python code, and only what
-it refuses goes on to jsonschema. That shortcut must never accept what jsonschema refuses:
-for every request and query schema, random documents built from the schema's own names and
-awkward values are judged by both, and must be judged alike."""
+"""Request bodies and queries (the attachment API's, Keystone's token request) are checked
+by a schema compiled to Python code, and only what it refuses goes on to jsonschema. That
+shortcut must never accept what jsonschema refuses: for every request and query schema,
+random documents built from the schema's own names and awkward values are judged by both,
+and must be judged alike."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from fakenova.errors import BadRequest
 from fakenova.microversion import APIVersion
 from fakenova.validation.catalog import Catalog
+from fakenova.validation.keystone import validate_token_request
 from fakenova.validation.loader import ATTACHMENTS, Validators, format_checker
 
 # Every attachment request and query schema: (key, {"min", "max", "file"}).
@@ -82,6 +84,25 @@ def test_the_compiled_schema_judges_as_jsonschema_does(key: str, item: dict[str,
     @given(shapes)
     def judged_alike(document: Any) -> None:
         _judged_alike(validators, key, item, reference, document)
+
+    judged_alike()
+
+
+def test_keystones_compiled_token_schema_judges_as_jsonschema_does() -> None:
+    schema = json.loads(CATALOG.root.joinpath("identity", "token_issue.json").read_text())
+    reference = jsonschema.Draft4Validator(schema)
+
+    @settings(max_examples=300, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(documents(schema))
+    def judged_alike(document: Any) -> None:
+        refused_by_reference = next(iter(reference.iter_errors(document)), None) is not None
+        try:
+            validate_token_request(document)
+            refused = False
+        except BadRequest:
+            refused = True
+        assert refused == refused_by_reference, document
 
     judged_alike()
 

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fakenova.errors import BadRequest
+from fakenova.harness.documents import DocumentError, read_document
 from fakenova.harness.fault_rules import check_rule
 from fakenova.harness.presets import expand
 from fakenova.resources import shipped_file, shipped_names
@@ -42,8 +41,8 @@ def resolve(ref: str | Path) -> Path:
 def load(ref: str | Path) -> Scenario:
     path = resolve(ref)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, ValueError, yaml.YAMLError) as error:  # ValueError: over 4,300 digits
+        data = read_document(path) or {}
+    except (OSError, DocumentError) as error:
         raise ScenarioError(f"scenario {path}: {error}") from error
     if not isinstance(data, dict) or set(data) - _KEYS:
         raise ScenarioError(f"scenario {path}: a mapping with keys among {sorted(_KEYS)}")

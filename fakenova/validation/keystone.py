@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fakenova.errors import BadRequest
-from fakenova.validation.catalog import DRAFT4, catalog
+from fakenova.validation.catalog import DRAFT4_COMPILED, catalog
 
 if TYPE_CHECKING:
     import jsonschema
@@ -20,6 +20,6 @@ def _message(error: jsonschema.ValidationError) -> str:
 
 def validate_token_request(auth: object) -> None:
     """Keystone's schema check of the ``auth`` object of a token request."""
-    error = catalog().entry("identity", "token_issue").first_error(auth, DRAFT4)
+    error = catalog().entry("identity", "token_issue").first_error(auth, DRAFT4_COMPILED)
     if error is not None:
         raise BadRequest(_message(error))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from flask import Blueprint, Flask, Response, current_app
@@ -20,20 +20,21 @@ from fakenova.http.routing import ProjectIdConverter
 from fakenova.http.service import Service
 from fakenova.http.volume.pipeline import MAX_VERSION as VOLUME_VERSION
 from fakenova.openapi.bindings import Binding, Bindings, Documentation, object_schema
-from fakenova.openapi.builder import Route, Surface, build_document
-from fakenova.openapi.components import Sources
+
+if TYPE_CHECKING:  # the builder is imported when a document is first asked for
+    from fakenova.openapi.builder import Route, Surface
 
 bp = Blueprint("openapi", __name__, url_prefix="/_fakenova")
 
 _DOCUMENTS: WeakKeyDictionary[Flask, dict[str, Any]] = WeakKeyDictionary()
 _VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 _AUTOMATIC = frozenset({"HEAD", "OPTIONS"})
-# Where the schemas of schemas/ are read: compute's at a microversion, Cinder's version.
-_SOURCES = Sources(volume_version=VOLUME_VERSION)
 
 
 def routes(app: Flask) -> list[Route]:
     """Every method of every URL rule whose view is fakenova's (not Flask's static files)."""
+    from fakenova.openapi.builder import Route
+
     found = []
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
@@ -58,13 +59,20 @@ def documentation(app: Flask) -> list[Documentation]:
 
 
 def surface(app: Flask) -> Surface:
-    return Surface(routes=routes(app), services=documentation(app), sources=_SOURCES,
+    from fakenova.openapi.builder import Surface
+    from fakenova.openapi.components import Sources
+
+    # Where the schemas of schemas/ are read: compute's at a microversion, Cinder's version.
+    sources = Sources(volume_version=VOLUME_VERSION)
+    return Surface(routes=routes(app), services=documentation(app), sources=sources,
                    fault_key=fault_key)
 
 
 def document(app: Flask) -> dict[str, Any]:
     """The app's document, built once."""
     if app not in _DOCUMENTS:
+        from fakenova.openapi.builder import build_document
+
         _DOCUMENTS[app] = build_document(surface(app))
     return _DOCUMENTS[app]
 

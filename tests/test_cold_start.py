@@ -1,0 +1,105 @@
+"""What a cold start spares: a new process builds the demo cloud and serves a client's first
+requests without jsonschema, and without the OpenAPI builder; PyYAML waits for a YAML file.
+What it spares must still work when asked for: URLs built from the routes, the shipped
+fixtures' schema check, and the checks of refused bodies."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import flask
+import pytest
+
+from fakenova import create_app
+from fakenova.harness import fixture_files
+from fakenova.harness.documents import read_document
+from fakenova.resources import fixtures_dir
+
+FIRST_REQUESTS = """
+import json, sys
+from fakenova import create_app
+fixtures = json.loads(sys.argv[1])
+client = create_app(fixtures).test_client()
+token = client.post("/identity/v3/auth/tokens", json={"auth": {"identity": {
+    "methods": ["password"], "password": {"user": {
+        "name": "admin", "password": "admin", "domain": {"id": "default"}}}},
+    "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}})
+assert token.status_code == 201, token.get_data(as_text=True)
+servers = client.get("/compute/v2.1/servers",
+                     headers={"X-Auth-Token": token.headers["X-Subject-Token"]})
+assert servers.status_code == 200, servers.status_code
+print(json.dumps(sorted(name for name in sys.modules
+                        if name.split(".")[0] in ("jsonschema", "yaml", "fakenova"))))
+"""
+
+
+def modules_after_first_requests(fixtures: list[str]) -> set[str]:
+    run = subprocess.run([sys.executable, "-c", FIRST_REQUESTS, json.dumps(fixtures)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    return set(json.loads(run.stdout))
+
+
+def test_the_demo_cloud_logs_in_and_lists_without_jsonschema_or_the_openapi_builder(
+) -> None:
+    loaded = modules_after_first_requests(["demo"])
+    assert "fakenova.http.identity" in loaded           # the requests were served
+    assert not {name for name in loaded if name.startswith("jsonschema")}
+    assert "fakenova.openapi.builder" not in loaded
+    assert "yaml" in loaded                              # demo.yaml is YAML
+
+
+def test_a_cloud_from_a_json_fixture_does_not_import_pyyaml(tmp_path: Path) -> None:
+    path = tmp_path / "cloud.json"
+    path.write_text(json.dumps({"projects": [{"name": "team-a"}]}))
+    loaded = modules_after_first_requests([str(path)])
+    assert "yaml" not in loaded
+    assert "jsonschema" in loaded                        # a user's file is checked in full
+
+
+@pytest.mark.parametrize("path", sorted(Path(str(fixtures_dir())).glob("*.yaml")),
+                         ids=lambda path: path.name)
+def test_every_shipped_file_is_valid_yaml_and_each_fixture_passes_the_schema(
+        path: Path) -> None:
+    document = read_document(path)
+    assert isinstance(document, dict)
+    if not path.name.startswith("scenario-"):
+        assert fixture_files.is_shipped(path)
+        fixture_files.check(document, path.name, against_schema=True)
+
+
+def test_a_users_fixture_breaking_the_schema_is_still_refused(tmp_path: Path) -> None:
+    path = tmp_path / "typo.yaml"
+    path.write_text("volumes: [{name: data, size: ten}]\n")
+    assert not fixture_files.is_shipped(path)
+    with pytest.raises(fixture_files.FixtureError, match="'ten' is not of type 'integer'"):
+        create_app([path])
+
+
+def test_urls_are_built_from_the_routes_whose_builders_wait_for_first_use() -> None:
+    app = create_app()
+    with app.test_request_context():
+        assert flask.url_for("identity.create_token") == "/identity/v3/auth/tokens"
+        assert flask.url_for("identity.create_token", extra="x") == \
+            "/identity/v3/auth/tokens?extra=x"
+
+
+def test_every_query_schema_accepts_an_empty_query() -> None:
+    """A request without a query string is not checked: that holds while no query schema
+    requires a parameter."""
+    import jsonschema
+
+    from fakenova.validation.catalog import catalog
+
+    checked = 0
+    for service in ("compute", "volume", "image"):
+        for key in catalog().keys(service):
+            if key.endswith(".query"):
+                for entry in catalog().entries(service, key):
+                    cls = jsonschema.validators.validator_for(entry.schema)
+                    assert cls(entry.schema).is_valid({}), (service, entry.file.name)
+                    checked += 1
+    assert checked > 10
