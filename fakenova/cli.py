@@ -13,7 +13,7 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
-from fakenova import __version__, client_settings, tempest_config, watch
+from fakenova import __version__, client_settings
 from fakenova.app import create_app
 from fakenova.domain.clock import CLOCK_MODES
 from fakenova.domain.identity import DEFAULT_TOKEN_TTL
@@ -22,8 +22,6 @@ from fakenova.harness.fixture_files import FixtureError
 from fakenova.harness.journal import DEFAULT_CAP
 from fakenova.harness.request_log import RequestLog
 from fakenova.harness.scenarios import ScenarioError
-from fakenova.http.control.document import document
-from fakenova.openapi import route_table
 from fakenova.serving import FakenovaServer, ServerError
 
 CONTROL_TOKEN_ENV = "FAKENOVA_CONTROL_TOKEN"
@@ -211,12 +209,16 @@ def print_settings(args: argparse.Namespace) -> int:
 
 
 def write_tempest_config(args: argparse.Namespace) -> int:
+    from fakenova import tempest_config
+
     for path in tempest_config.write(args.url, Path(args.dir)):
         print(path)
     return 0
 
 
 def print_watch(args: argparse.Namespace) -> int:
+    from fakenova import watch
+
     client = watch.ControlClient(args.url, args.control_token)
     try:
         if args.command == "state":
@@ -242,6 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in ("journal", "state"):
         return print_watch(args)
     if args.command == "routes":
+        from fakenova.http.control.document import document
+        from fakenova.openapi import route_table
+
         print(route_table.markdown(document(create_app(["demo"]))), end="")
         return 0
     return print_settings(args)
