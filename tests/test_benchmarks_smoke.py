@@ -92,3 +92,22 @@ def test_transport_costs_compares_in_process_with_socket(tmp_path: Path) -> None
             value = figures[f"{call}, {figure}"]
             assert isinstance(value, float) and value > 0, (call, figure, stdout)
         assert f"{call}, socket/in-process" in stdout
+
+
+@pytest.mark.slow
+def test_cold_start_times_the_app_serve_and_first_test_beside_their_floors(
+        tmp_path: Path) -> None:
+    figures, stdout = run_benchmark("cold_start", tmp_path, "--quick")
+    sessions = ["fakenova (socket)", "fakenova (in-process)", "pytest-httpserver"]
+    if shutil.which("moto_server", path=os.path.dirname(sys.executable)):
+        sessions.append("moto")
+    else:
+        assert "moto is not installed" in stdout
+    expected = [*(f"app_first_answer_ms[{n}]" for n in ("fakenova", "bare Flask")),
+                "app_ratio[fakenova/bare Flask]",
+                *(f"serve_first_answer_ms[{n}]" for n in ("fakenova", "pytest-httpserver")),
+                "serve_ratio[fakenova/pytest-httpserver]",
+                *(f"first_test_ms[{kind}]" for kind in sessions)]
+    assert sorted(figures) == sorted(expected), stdout
+    assert all(figures[name] > 0 for name in expected)
+    assert "app_ratio[fakenova/bare Flask]" in stdout and "<= 1.2" in stdout
