@@ -2,44 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from flask import Flask, Request, Response
-from flask.sessions import NullSession, SessionInterface, SessionMixin
+from typing import TYPE_CHECKING
 
 from fakenova.cloud import Cloud
 from fakenova.domain.clock import ClockMode
 from fakenova.domain.identity import DEFAULT_TOKEN_TTL
 from fakenova.harness.journal import DEFAULT_CAP
+from fakenova.http.service import CatalogEntry
+from fakenova.http.service_loader import Listing
 
+if TYPE_CHECKING:
+    from fakenova.http.flask_app import FakenovaFlask
 
-class _SyncFlask(Flask):
-    """Every view and hook of fakenova is synchronous: skip Flask's check, made for async
-    views, of each function on each request."""
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        return func
-
-
-class _NoSessions(SessionInterface):
-    """fakenova keeps no sessions: every request shares one empty, read-only session
-    instead of Flask making one for each request only to find no secret key."""
-
-    _none = NullSession()
-
-    def open_session(self, app: Flask, request: Request) -> NullSession:
-        return self._none
-
-    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        return None
+# What the app serves, each service loaded on the first request to its segment. A new
+# service is a package under fakenova/http and a line here.
+SERVICES = (
+    Listing("identity", "fakenova.http.identity",
+            (CatalogEntry("identity", "keystone", "identity"),)),
+    Listing("compute", "fakenova.http.compute",
+            (CatalogEntry("compute", "nova", "compute/v2.1"),)),
+    Listing("volume", "fakenova.http.volume",
+            (CatalogEntry("volumev3", "cinderv3", "volume/v3/{project_id}"),
+             CatalogEntry("block-storage", "cinder", "volume/v3/{project_id}"))),
+    Listing("image", "fakenova.http.image", (CatalogEntry("image", "glance", "image"),)),
+    Listing("_fakenova", "fakenova.http.control"),
+)
 
 
 def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediate",
                step: float = 1.0, scenario: str | Path | None = None, seed: int | None = None,
                journal_cap: int = DEFAULT_CAP, control_token: str | None = None,
-               cloud: Cloud | None = None, token_ttl: float = DEFAULT_TOKEN_TTL) -> Flask:
+               cloud: Cloud | None = None, token_ttl: float = DEFAULT_TOKEN_TTL) -> FakenovaFlask:
     """Build an app serving a fresh cloud: the default accounts plus ``fixtures``.
 
     ``clock`` sets how state transitions advance (``immediate``, ``timed`` with ``step``
@@ -51,29 +46,18 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     Pass ``cloud`` to serve an existing one; it keeps its own settings (the clock, the
     token lifetime, ...).
     """
-    from fakenova.http import (
-        compute,
-        control,
-        error_bodies,
-        identity,
-        image,
-        injection,
-        pipeline,
-        volume,
-    )
-    from fakenova.http.routing import CONVERTERS, LazyBuildRule
+    from fakenova.harness.access import check_control_token
+    from fakenova.http import error_bodies, injection, pipeline
+    from fakenova.http.flask_app import FakenovaFlask
 
-    app = _SyncFlask("fakenova", static_folder=None)
-    app.session_interface = _NoSessions()
-    app.url_rule_class = LazyBuildRule
-    app.url_map.converters.update(CONVERTERS)
+    if control_token is not None:  # now, though the control API loads on its first request
+        check_control_token(control_token)
+    app = FakenovaFlask(SERVICES, control_token)
     fake = cloud or Cloud(fixtures, clock=clock, step=step, scenario=scenario, seed=seed,
                           journal_cap=journal_cap, token_ttl=token_ttl)
     app.extensions["fakenova"] = fake
-    services = (identity.SERVICE, compute.SERVICE, volume.SERVICE, image.SERVICE,
-                control.service(control_token))
-    app.extensions["fakenova.services"] = services
-    pipeline.install(app, fake, services)
+    app.extensions["fakenova.services"] = app.services
+    pipeline.install(app, fake, app.services)
     app.wsgi_app = injection.DropConnections(app.wsgi_app)  # type: ignore[method-assign]
     error_bodies.register(app)
     return app

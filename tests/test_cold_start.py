@@ -81,7 +81,7 @@ def test_a_users_fixture_breaking_the_schema_is_still_refused(tmp_path: Path) ->
 
 def test_urls_are_built_from_the_routes_whose_builders_wait_for_first_use() -> None:
     app = create_app()
-    with app.test_request_context():
+    with app.test_request_context("/identity/v3"):  # routing it loads Keystone's routes
         assert flask.url_for("identity.create_token") == "/identity/v3/auth/tokens"
         assert flask.url_for("identity.create_token", extra="x") == \
             "/identity/v3/auth/tokens?extra=x"
@@ -103,3 +103,51 @@ def test_every_query_schema_accepts_an_empty_query() -> None:
                     assert cls(entry.schema).is_valid({}), (service, entry.file.name)
                     checked += 1
     assert checked > 10
+
+
+FIRST_PATHS = ["/identity/v3", "/compute/", "/compute/v2.1/servers", "/volume/",
+               "/volume/v3/nowhere/volumes", "/image/", "/image/v2/images", "/_fakenova/state",
+               "/_fakenova/openapi.json", "/elsewhere"]
+
+
+def _statuses(url: str, paths: list[str]) -> list[tuple[str, int]]:
+    import urllib.error
+    import urllib.request
+
+    found = []
+    for path in paths:
+        try:
+            with urllib.request.urlopen(url + path, timeout=30) as answer:
+                found.append((path, answer.status))
+        except urllib.error.HTTPError as refused:
+            found.append((path, refused.code))
+    return found
+
+
+def test_first_requests_to_every_service_at_once_are_routed_as_later_ones() -> None:
+    """Services load while other threads route requests: 30 threads send the first
+    requests of every service at once, and each gets the answer it gets once all are
+    loaded."""
+    import threading
+
+    from fakenova.serving import FakenovaServer
+
+    with FakenovaServer(create_app(["demo"])) as server:
+        start = threading.Barrier(30)
+        answers: list[list[tuple[str, int]]] = []
+
+        def first(offset: int) -> None:
+            order = FIRST_PATHS[offset:] + FIRST_PATHS[:offset]
+            start.wait()
+            answers.append(_statuses(server.url, order))
+
+        threads = [threading.Thread(target=first, args=(n % len(FIRST_PATHS),))
+                   for n in range(30)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        expected = dict(_statuses(server.url, FIRST_PATHS))
+    assert len(answers) == 30
+    assert all(dict(seen) == expected for seen in answers)
+    assert set(expected.values()) >= {200, 300, 401, 404}

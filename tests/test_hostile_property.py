@@ -59,6 +59,7 @@ import pytest
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
+from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 from fakenova import Cloud, create_app
@@ -1468,6 +1469,7 @@ class Harness:
         self.values[TOKEN["revoked"]] = spent
         self._ok(self.client.post("/_fakenova/snapshots", json={"name": BASE_SNAPSHOT}), 201)
         self._check_delays_are_recorded()
+        self.app.services.all()
         self.routes = [Route(method, rule.rule) for rule in self.app.url_map.iter_rules()
                        for method in sorted((rule.methods or set()) - _AUTOMATIC)]
 
@@ -1737,7 +1739,13 @@ def test_templates_are_valid_requests(harness: Harness) -> None:
     assert not refused, "\n\n".join(refused)
 
 
-ROUTE_KEYS = sorted({route_key(method, rule.rule) for rule in create_app().url_map.iter_rules()
+def _every_rule() -> list[Rule]:
+    app = create_app()
+    app.services.all()
+    return list(app.url_map.iter_rules())
+
+
+ROUTE_KEYS = sorted({route_key(method, rule.rule) for rule in _every_rule()
                      for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}})
 PARTS = [part for key in ROUTE_KEYS for part in parts_of(key)]
 

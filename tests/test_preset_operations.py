@@ -56,6 +56,7 @@ def test_a_preset_fires_on_its_operation_and_no_other(operation: str) -> None:
 
 def test_every_operation_names_a_route_fakenova_serves() -> None:
     app = create_app(["demo"])
+    app.services.all()
     for name, keys in OPERATIONS.items():
         rule = expand({"preset": "drop", "operation": name})
         assert {k: rule[k] for k in keys} == keys, name

@@ -174,6 +174,7 @@ class Fuzzer:
         self.cloud.snapshot(SNAPSHOT)
         self.fixed = {"server_id": server.id, "volume_id": attached.id,
                       "project_id": self.project_id, "flavor_id": next(iter(FLAVORS))}
+        self.app.services.all()
         self.routing = self.app.url_map.bind("localhost")
         self.schema = schemathesis.openapi.from_wsgi(
             "/_fakenova/openapi.json", self.app, headers={CONTROL_HEADER: CONTROL_TOKEN})

@@ -8,7 +8,6 @@ so an oversized body gets 413 and a missing token 401 even on an unknown path.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 
 from flask import Flask, Request, Response, request
 
@@ -21,6 +20,7 @@ from fakenova.http import injection
 from fakenova.http.error_bodies import keystonemiddleware_401, webob_error
 from fakenova.http.exchange import Exchange, exchange, start
 from fakenova.http.service import OUTSIDE, Service
+from fakenova.http.service_loader import ServiceLoader, segment_of
 
 MAX_REQUEST_BODY = 114688
 
@@ -40,17 +40,14 @@ def _read_body(req: Request) -> bytes | Response:
     return body
 
 
-def install(app: Flask, cloud: Cloud, services: Iterable[Service]) -> None:
-    """Serve ``services`` and run every request through ``before_request`` and
-    ``after_request``."""
-    by_segment = {service.segment: service for service in services}
-    for service in by_segment.values():
-        service.register(app)
+def install(app: Flask, cloud: Cloud, services: ServiceLoader) -> None:
+    """Run every request through ``before_request`` and ``after_request``, with the service
+    its path names (loaded before the request was routed)."""
 
     def before() -> Response | None:
         req: Request = request._get_current_object()  # type: ignore[attr-defined]
-        segment = req.path.lstrip("/").split("/", 1)[0]
-        return before_request(cloud, by_segment.get(segment, OUTSIDE), req)
+        service = services.loaded(segment_of(req.path)) or OUTSIDE
+        return before_request(cloud, service, req)
 
     app.before_request(before)
     app.after_request(after_request)

@@ -90,7 +90,6 @@ class Service:
     render_error: Callable[[FakenovaError], Response] = _openstack_fault
     render_unrouted: Callable[[int], Response] = _webob_not_found
     render_unexpected: Callable[[Exception], Response] = nova_unexpected
-    catalog: tuple[CatalogEntry, ...] = ()
     documentation: Documentation = field(default_factory=Documentation)
 
     def service_path(self, path: str) -> str:

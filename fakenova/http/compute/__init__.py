@@ -21,7 +21,7 @@ from fakenova.http.compute import (
     servers,
     versions,
 )
-from fakenova.http.service import CatalogEntry, Service
+from fakenova.http.service import Service
 from fakenova.microversion import MAX_VERSION
 from fakenova.openapi.bindings import (
     KEYSTONE_TOKEN,
@@ -57,4 +57,4 @@ SERVICE = Service(
     needs_token=pipeline.needs_token, prepare=pipeline.prepare,
     note_version=pipeline.note_version, requested_version=pipeline.requested_version,
     add_headers=pipeline.add_headers, render_error=pipeline.render_error,
-    catalog=(CatalogEntry("compute", "nova", "compute/v2.1"),), documentation=_DOCUMENTATION)
+    documentation=_DOCUMENTATION)

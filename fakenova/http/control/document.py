@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
@@ -32,9 +31,11 @@ _AUTOMATIC = frozenset({"HEAD", "OPTIONS"})
 
 
 def routes(app: Flask) -> list[Route]:
-    """Every method of every URL rule whose view is fakenova's (not Flask's static files)."""
+    """Every method of every URL rule whose view is fakenova's (not Flask's static files),
+    every service loaded."""
     from fakenova.openapi.builder import Route
 
+    app.extensions["fakenova.services"].all()
     found = []
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
@@ -54,7 +55,7 @@ def routes(app: Flask) -> list[Route]:
 
 def documentation(app: Flask) -> list[Documentation]:
     """How each of the app's services documents its operations."""
-    services: Sequence[Service] = app.extensions["fakenova.services"]
+    services: list[Service] = app.extensions["fakenova.services"].all()
     return [service.documentation for service in services]
 
 

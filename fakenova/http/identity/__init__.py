@@ -10,7 +10,7 @@ from fakenova.errors import FakenovaError
 from fakenova.http.error_bodies import ROUTE_NOT_FOUND, keystone_error
 from fakenova.http.exchange import Exchange
 from fakenova.http.identity import tokens
-from fakenova.http.service import CatalogEntry, Service
+from fakenova.http.service import Service
 from fakenova.openapi.bindings import Conventions, Documentation, ErrorBodies
 
 _UNEXPECTED = "An unexpected error prevented the server from fulfilling your request."
@@ -47,4 +47,4 @@ SERVICE = Service(
     api_prefix=re.compile(r"^/identity(?:/v3)?"), add_headers=_add_headers,
     render_error=_render_error, render_unrouted=_render_unrouted,
     render_unexpected=_render_unexpected,
-    catalog=(CatalogEntry("identity", "keystone", "identity"),), documentation=_DOCUMENTATION)
+    documentation=_DOCUMENTATION)

@@ -6,7 +6,7 @@ from flask import Flask
 
 from fakenova.http.image import discovery, faults, image_data, images, pipeline, versions
 from fakenova.http.image.routing import bp
-from fakenova.http.service import CatalogEntry, Service
+from fakenova.http.service import Service
 from fakenova.openapi.bindings import (
     KEYSTONE_ERROR,
     KEYSTONE_TOKEN,
@@ -36,4 +36,4 @@ SERVICE = Service(
     reads_body=True, needs_token=pipeline.needs_token, prepare=pipeline.prepare,
     add_headers=pipeline.add_headers, render_error=faults.render_error,
     render_unrouted=faults.render_unrouted, render_unexpected=faults.render_unexpected,
-    catalog=(CatalogEntry("image", "glance", "image"),), documentation=_DOCUMENTATION)
+    documentation=_DOCUMENTATION)

@@ -36,7 +36,8 @@ _METHOD_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")  # as Glance's router 
 def _allowed_methods() -> list[str]:
     adapter = current_app.url_map.bind_to_environ(request.environ)
     try:
-        adapter.match(method="--")
+        with current_app.routing:  # type: ignore[attr-defined]
+            adapter.match(method="--")
     except MethodNotAllowed as refused:
         valid = set(refused.valid_methods or ())
         return [method for method in _METHOD_ORDER if method in valid]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from fakenova.http.service import CatalogEntry, Service
+from fakenova.http.service import Service
 from fakenova.http.volume import (
     actions,
     backups,
@@ -43,7 +43,4 @@ SERVICE = Service(
     name="volume", segment="volume", register=_register, api_prefix=pipeline.API_PREFIX,
     needs_token=pipeline.needs_token, prepare=pipeline.prepare,
     note_version=pipeline.note_version, requested_version=pipeline.requested_version,
-    add_headers=pipeline.add_headers,
-    catalog=(CatalogEntry("volumev3", "cinderv3", "volume/v3/{project_id}"),
-             CatalogEntry("block-storage", "cinder", "volume/v3/{project_id}")),
-    documentation=_DOCUMENTATION)
+    add_headers=pipeline.add_headers, documentation=_DOCUMENTATION)
