@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import fakenova
-from benchmarks.fixture_costs import first_answer
+from benchmarks.fixture_costs import send
 
 TARGETS = {
     "app_ratio[fakenova/bare Flask]": 1.2,
@@ -115,6 +115,20 @@ SESSIONS = {
     "pytest-httpserver": ("pytest-httpserver", []),
     "moto": ("moto", []),
 }
+
+
+def first_answer(url: str, path: str, deadline: float = 30.0) -> None:
+    """GET ``path`` until the server answers: a process may print its URL before it
+    listens."""
+    give_up = time.perf_counter() + deadline
+    while True:
+        try:
+            send(url, "GET", path, 200)
+            return
+        except ConnectionError:
+            if time.perf_counter() > give_up:
+                raise
+            time.sleep(0.001)
 
 
 def process_seconds(code: str) -> float:

@@ -15,7 +15,7 @@ from fakenova.domain.projects import forget_project
 from fakenova.domain.store import State
 from fakenova.domain.undo import Tables
 from fakenova.errors import BadRequest, NotFound
-from fakenova.harness import fixture_files, scenarios
+from fakenova.harness import fixture_files, memory, scenarios
 from fakenova.harness.fault_rules import FaultRegistry
 from fakenova.harness.journal import DEFAULT_CAP, Journal
 from fakenova.harness.request_log import RequestLog
@@ -70,16 +70,31 @@ class Cloud:
         """
         with self.state.lock:
             if not self.state.restore_baseline():
-                self.state.clear(everything=True)
-                seed_default_accounts(self.state)
-                for source, fixture in self._fixtures:
-                    fixture_files.apply(self.state, fixture, source)
-                self.state.mark_baseline()
-                self._fixtures = []  # the baseline holds all they define, at less cost
+                self._build_baseline()
             self.faults.clear()
             for rule in self.scenario.faults:
                 self.faults.add(rule)
             self.journal.clear()
+
+    def _build_baseline(self) -> None:
+        """The default accounts and the fixtures, remembered as what a reset returns to."""
+        self.state.clear(everything=True)
+        seed_default_accounts(self.state)
+        loaded = bool(self._fixtures)
+        self._apply_fixtures()
+        self.state.mark_baseline()
+        if loaded:
+            # The files' text, the parsed documents and the schema check's work are freed
+            # by now, but glibc's malloc would keep their pages, resident, for as long as
+            # the process serves.
+            memory.give_back_freed_memory()
+
+    def _apply_fixtures(self) -> None:
+        """Seed each fixture document, dropping it once applied (the baseline holds all it
+        defines, at less cost): the baseline's copy then reuses the memory it held."""
+        while self._fixtures:
+            source, fixture = self._fixtures.pop(0)
+            fixture_files.apply(self.state, fixture, source)
 
     def seed(self, fixture: Any, trusted: bool = False) -> dict[str, list[Any]]:
         """Apply a fixture document whole, or not at all; returns what it created.

@@ -98,9 +98,13 @@ class UndoLog(ABC):
                              for key in rows)
 
     def mark_baseline(self) -> None:
-        """What the state is now is what ``restore_baseline`` goes back to."""
+        """What the state is now is what ``restore_baseline`` goes back to: a copy of each
+        record, one at a time, as ``restore_baseline`` copies them back. One ``deepcopy`` of
+        every table would hold a memo of every object copied until its end (4 KiB a server
+        at 10,000 of each), and the process would keep the pages that peak took."""
         with self.lock:
-            self._baseline = copy.deepcopy(self._tables())
+            self._baseline = tuple({key: copy.deepcopy(record) for key, record in rows.items()}
+                                   for rows in self._tables())
             self._touched.clear()
 
     def restore_baseline(self) -> bool:
