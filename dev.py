@@ -4,6 +4,8 @@
     python3 dev.py serve [serve options]   the demo cloud on http://127.0.0.1:8774
     python3 dev.py test [pytest options]   the whole test suite
     python3 dev.py bench [options]         the benchmarks
+    python3 dev.py matrix [options]        the in-process transport on each urllib3 and
+                                           requests version of tests/version_matrix.py
 
 The first run makes a virtual environment in .venv and installs fakenova into it
 (editable, with its test dependencies, and for ``bench`` moto as well); later runs reinstall
@@ -29,7 +31,8 @@ STAMP = VENV / ".fakenova-installed"
 LOCK = ROOT / ".venv.lock"
 COMMANDS = {"serve": [str(BIN / "fakenova"), "serve"],
             "test": [str(BIN / "python"), "-m", "pytest"],
-            "bench": [str(BIN / "python"), "-m", "benchmarks"]}
+            "bench": [str(BIN / "python"), "-m", "benchmarks"],
+            "matrix": [str(BIN / "python"), "-m", "tests.version_matrix"]}
 
 
 @contextmanager

@@ -81,9 +81,11 @@ def test_a_decorator_passes_the_handle_first() -> None:
 def test_start_and_stop_and_afterwards_the_host_is_unknown() -> None:
     mocked = fakenova.mock()
     cloud = mocked.start()
-    conn = sdk(cloud)
-    assert list(conn.compute.servers()) == []
-    mocked.stop()
+    try:
+        conn = sdk(cloud)
+        assert list(conn.compute.servers()) == []
+    finally:
+        mocked.stop()
     with pytest.raises(ks_exc.ConnectFailure):
         list(conn.compute.servers())
     with pytest.raises(requests.ConnectionError):

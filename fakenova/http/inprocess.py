@@ -22,8 +22,8 @@ from http.client import RemoteDisconnected
 from typing import Any
 
 import urllib3
+from urllib3 import exceptions
 from urllib3.connectionpool import HTTPConnectionPool
-from urllib3.exceptions import NameResolutionError
 from urllib3.response import HTTPResponse
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -47,7 +47,10 @@ class InProcessConnection(urllib3.connection.HTTPConnection):
         pooled connection outliving the take-over fails as a new one would)."""
         app = _HOSTS.get((self.host, self.port or 80))
         if app is None:
-            raise NameResolutionError(self.host, self, socket.gaierror(
+            # Looked up here, not imported at the top: urllib3 1.26 has no
+            # NameResolutionError, and a failed import would come before take_over's clear
+            # refusal of urllib3 1.
+            raise exceptions.NameResolutionError(self.host, self, socket.gaierror(
                 socket.EAI_NONAME, "Name or service not known"))
         return app
 
@@ -96,10 +99,14 @@ class InProcessConnection(urllib3.connection.HTTPConnection):
         if isinstance(timeout, int | float) and time.monotonic() - started > timeout:
             raise TimeoutError("timed out")  # the pool turns it into its read timeout
         code, _, reason = status.partition(" ")
-        return HTTPResponse(
+        response = HTTPResponse(
             body=io.BytesIO(data), headers=list(answer_headers.items()), status=int(code),
-            version=11, version_string="HTTP/1.1", reason=reason, request_method=method,
-            request_url=url, connection=self, **options)
+            version=11, reason=reason, request_method=method, request_url=url,
+            connection=self, **options)
+        # Set, not passed: HTTPResponse takes version_string from urllib3 2.2 on (2.0 and
+        # 2.1 refuse the argument), and the pool's log line reads it.
+        response.version_string = "HTTP/1.1"
+        return response
 
 
 def _bytes(body: Any) -> bytes:
