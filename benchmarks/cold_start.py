@@ -18,16 +18,14 @@ import compileall
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import fakenova
-from benchmarks.fixture_costs import send
+from benchmarks.fixture_costs import interleaved, print_table, send
 
 TARGETS = {
     "app_ratio[fakenova/bare Flask]": 1.2,
@@ -194,15 +192,6 @@ def moto_installed() -> bool:
     return shutil.which("moto_server", path=os.path.dirname(sys.executable)) is not None
 
 
-def interleaved(runs: dict[str, Callable[[], float]], rounds: int) -> dict[str, float]:
-    """Median seconds of each of ``runs``, taking one of each in turn ``rounds`` times."""
-    samples: dict[str, list[float]] = {name: [] for name in runs}
-    for _ in range(rounds):
-        for name, one in runs.items():
-            samples[name].append(one())
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
 def ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
@@ -231,16 +220,6 @@ def measure(rounds: int) -> dict[str, float]:
     return results
 
 
-def print_table(results: dict[str, float]) -> None:
-    width = max(map(len, results))
-    print(f"{'figure':<{width}}  {'value':>9}  target")
-    for name, value in results.items():
-        target = TARGETS.get(name)
-        verdict = "" if target is None else (
-            f"<= {target:g}  {'met' if value <= target else 'MISSED'}")
-        print(f"{name:<{width}}  {value:>9.2f}  {verdict}".rstrip())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
@@ -249,7 +228,7 @@ def main() -> None:
     args = parser.parse_args()
     compileall.compile_dir(os.path.dirname(fakenova.__file__), quiet=1)
     results = measure(1 if args.quick else args.rounds)
-    print_table(results)
+    print_table(results, TARGETS, digits=2)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

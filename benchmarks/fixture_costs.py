@@ -396,16 +396,17 @@ def median_ms(samples: list[float]) -> float:
     return ms(statistics.median(samples))
 
 
-def print_table(results: dict[str, float]) -> None:
-    """Each figure, and beside those the issue sets a target for, the target and whether
-    this run met it."""
+def print_table(results: dict[str, float], targets: dict[str, float] = TARGETS,
+                digits: int = 3) -> None:
+    """Each figure, and beside those with a target, the target and whether this run met
+    it."""
     width = max(map(len, results))
     print(f"{'figure':<{width}}  {'value':>9}  target")
     for name, value in results.items():
-        target = TARGETS.get(name)
+        target = targets.get(name)
         verdict = "" if target is None else (
             f"<= {target:g}  {'met' if value <= target else 'MISSED'}")
-        print(f"{name:<{width}}  {value:>9.3f}  {verdict}".rstrip())
+        print(f"{name:<{width}}  {value:>9.{digits}f}  {verdict}".rstrip())
 
 
 def main() -> None:
