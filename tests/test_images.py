@@ -615,3 +615,15 @@ def test_fault_rules_and_the_journal_know_the_image_service(api: Api, cloud: Clo
     entries = journal["requests"] if isinstance(journal, dict) else journal
     assert [(e["method"], e["path"], e["status"]) for e in entries] == [
         ("GET", IMAGES, 503), ("GET", IMAGES, 200)]
+
+
+def test_a_fault_rule_matches_an_image_body(api: Api, cloud: Cloud) -> None:
+    """Glance's bodies are read before fault rules look at them, as the other services'."""
+    rule = {"service": "image", "method": "POST", "path": "/images", "status": 409,
+            "message": "quota", "match": {"name": "doomed"}}
+    assert api.post("/_fakenova/faults", user=None, json=rule).status_code == 201
+    refused = call(api, "POST", IMAGES, body={"name": "doomed"})
+    assert refused.status_code == 409 and "quota" in refused.get_data(as_text=True)
+    assert call(api, "POST", IMAGES, body={"name": "kept"}).status_code == 201
+    assert [image["name"] for image in call(api, "GET", IMAGES).get_json()["images"]
+            if image["name"] in ("doomed", "kept")] == ["kept"]

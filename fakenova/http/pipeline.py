@@ -64,10 +64,13 @@ def before_request(cloud: Cloud, service: Service, req: Request) -> Response | N
         service.guard(req)
     if not service.harnessed:
         return None
-    body = b"" if service.reads_body else _read_body(req)
-    if isinstance(body, Response):
-        return body
-    ex.body = body
+    if service.read_body is not None:
+        service.read_body(ex, req)
+    else:
+        body = _read_body(req)
+        if isinstance(body, Response):
+            return body
+        ex.body = body
     injection.before(ex, req)
     if service.needs_token(req.path):
         try:

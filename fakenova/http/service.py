@@ -80,7 +80,9 @@ class Service:
     register: Callable[[Flask], None]
     api_prefix: re.Pattern[str] | None = None  # the version and project prefix of its paths
     harnessed: bool = True
-    reads_body: bool = False  # its ``prepare`` reads the body, with its own limit
+    # Reads the body into the exchange with its own limit, before fault rules see it; None:
+    # the pipeline reads it, up to Nova's and Cinder's limit.
+    read_body: Callable[[Exchange, Request], None] | None = None
     needs_token: Callable[[str], bool] = _never
     guard: Callable[[Request], None] | None = None
     prepare: Callable[[Exchange, Request], None] = _nothing

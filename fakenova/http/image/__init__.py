@@ -33,7 +33,7 @@ _DOCUMENTATION = Documentation(
 
 SERVICE = Service(
     name="image", segment="image", register=_register, api_prefix=pipeline.API_PREFIX,
-    reads_body=True, needs_token=pipeline.needs_token, prepare=pipeline.prepare,
+    read_body=pipeline.read_body, needs_token=pipeline.needs_token, prepare=pipeline.prepare,
     add_headers=pipeline.add_headers, render_error=faults.render_error,
     render_unrouted=faults.render_unrouted, render_unexpected=faults.render_unexpected,
     documentation=_DOCUMENTATION)

@@ -70,18 +70,25 @@ def data_too_large() -> bool:
     return exchange().json_body is TOO_LARGE
 
 
-def prepare(ex: Exchange, req: Request) -> None:
-    """Read the body (the image data of PUT /file included) before the view."""
+def read_body(ex: Exchange, req: Request) -> None:
+    """Read a routed request's body (the image data of PUT /file included), up to
+    ``IMAGE_SIZE_CAP`` bytes, before fault rules look at it."""
     ex.json_body = NO_BODY
-    if req.method not in _BODY_METHODS or not _has_body(req):
+    if req.url_rule is None or req.method not in _BODY_METHODS or not _has_body(req):
         return
     body = _read(req)
     if body is None:
-        if req.endpoint != "image.upload":
-            raise RequestEntityTooLarge(f"Request is too large. Larger than {IMAGE_SIZE_CAP}.")
-        ex.json_body = TOO_LARGE  # the view asks the domain, which refuses it as Glance does
+        ex.json_body = TOO_LARGE  # not kept: image data is refused by the domain, below
         return
     ex.body, ex.json_body = body, UNREAD
+
+
+def prepare(ex: Exchange, req: Request) -> None:
+    """Past keystonemiddleware, Glance's deserializer refuses a body over the cap; image
+    data over it goes on to the view, which asks the domain, which refuses it as Glance
+    does."""
+    if ex.json_body is TOO_LARGE and req.endpoint != "image.upload":
+        raise RequestEntityTooLarge(f"Request is too large. Larger than {IMAGE_SIZE_CAP}.")
 
 
 def add_headers(ex: Exchange, req: Request, response: Response) -> None:
