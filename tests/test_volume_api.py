@@ -669,6 +669,21 @@ def test_body_handling(api: Api, cloud: Cloud, method: str, rest: str, data: byt
     assert answer.headers["x-compute-request-id"] == answer.headers["x-openstack-request-id"]
 
 
+@pytest.mark.parametrize("resource", ["volumes", "snapshots", "backups"])
+@pytest.mark.parametrize(("data", "content_type"), [(b"", "application/json"),
+                                                     (b'{"os-reserve": null}', None)])
+def test_an_action_without_a_body_or_its_content_type_names_no_action(
+        api: Api, cloud: Cloud, resource: str, data: bytes, content_type: str | None) -> None:
+    """Cinder's wsgi.Resource finds no media type, so no action: a KeyError of None."""
+    headers = cinder()
+    if content_type:
+        headers["Content-Type"] = content_type
+    path = volumes_path(cloud).replace("/volumes", f"/{resource}") + f"/{MISSING}/action"
+    answer = api.request("POST", path, data=data, headers=headers)
+    assert_fault(answer, 400, "badRequest", "There is no such action: None. Verify the "
+                 "request body and Content-Type header and try again.")
+
+
 def test_vendor_json_content_type(api: Api, cloud: Cloud) -> None:
     answer = api.post(volumes_path(cloud), data=b'{"volume": {"size": 1}}',
                       headers=cinder(**{"Content-Type": "application/vnd.openstack.volume+json"}))

@@ -97,6 +97,11 @@ def prepare(ex: Exchange, req: Request) -> None:
         raise BadRequest("Malformed request url")
     # Upstream passes the body to the controller method as an argument: an unexpected one
     # is a TypeError (400), a missing one a KeyError (a 500 upstream; bad input is a 400 here).
+    if req.method == "POST" and body is _NO_BODY and req.path.endswith("/action"):
+        # wsgi.Resource.get_method: no body (or no Content-Type) is no media type, whose
+        # action_peek is missing: a KeyError of None.
+        raise BadRequest("There is no such action: None. Verify the request body and "
+                         "Content-Type header and try again.")
     if req.method in ("POST", "PUT") and body is _NO_BODY:
         raise BadRequest("Missing required element 'volume' in request body.")
     if req.method not in ("POST", "PUT") and body is not _NO_BODY:
