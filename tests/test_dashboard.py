@@ -59,6 +59,26 @@ def test_the_page_is_behind_the_control_api_guard(path: str) -> None:
                        environ_base=away).status_code == 200
 
 
+def test_a_browser_opens_a_guarded_dashboard_once_with_the_token_and_then_by_cookie() -> None:
+    token = "s3cret-token-for-tests"
+    guarded = create_app(["demo"], control_token=token).test_client()
+    assert guarded.get("/_fakenova/?token=wrong").status_code == 401
+    assert guarded.get("/_fakenova/?token=wrong",  # the token the page would keep is checked
+                       headers={"X-Fakenova-Control-Token": token}).status_code == 401
+    assert guarded.get(f"/_fakenova/state?token={token}").status_code == 401  # the page only
+    opened = guarded.get(f"/_fakenova/?token={token}")
+    assert opened.status_code == 303 and opened.headers["Location"] == "/_fakenova/"
+    cookie = opened.headers["Set-Cookie"]
+    assert cookie.startswith(f"fakenova_control_token={token};")
+    assert {"HttpOnly", "Path=/_fakenova", "SameSite=Strict"} <= {
+        part.strip() for part in cookie.split(";")}
+    assert guarded.get("/_fakenova/").status_code == 200       # the client keeps the cookie
+    assert guarded.get("/_fakenova/state").status_code == 200
+    assert guarded.post("/_fakenova/reset").status_code == 204
+    assert create_app(["demo"], control_token=token).test_client().get(
+        "/_fakenova/state", headers={"Cookie": "fakenova_control_token=wrong"}).status_code == 401
+
+
 # -- in a real browser -------------------------------------------------------------------
 
 @pytest.fixture
@@ -104,6 +124,18 @@ def wait_for(driver: object, condition: str, timeout: float = 10) -> None:
 
 def text_of(selector: str) -> str:
     return f"((document.querySelector({selector!r}) || {{}}).textContent || '')"
+
+
+@pytest.mark.slow
+def test_a_guarded_dashboard_works_in_a_browser_opened_with_its_token(browser: object) -> None:
+    token = "s3cret-token-for-tests"
+    with FakenovaServer(create_app(["demo"], clock="manual", control_token=token)) as server:
+        driver: Any = browser
+        driver.get(f"{server.url}/_fakenova/?token={token}")
+        wait_for(driver, f"{text_of('#servers tbody')}.includes('web-1')")
+        assert driver.current_url == f"{server.url}/_fakenova/"   # the token left the URL
+        driver.get(f"{server.url}/_fakenova/")                   # and the cookie stays
+        wait_for(driver, f"{text_of('#clock')}.includes('manual')")
 
 
 @pytest.mark.slow

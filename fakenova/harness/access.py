@@ -16,6 +16,9 @@ import secrets
 from fakenova.errors import FakenovaError, Forbidden
 
 HEADER = "X-Fakenova-Control-Token"
+# A browser cannot send the header: the dashboard, opened once as /_fakenova/?token=TOKEN,
+# keeps the token in this cookie (HttpOnly, SameSite=Strict, for /_fakenova only).
+COOKIE = "fakenova_control_token"
 _MISSING = f"The control API needs the {HEADER} header: fakenova was started with a control token."
 _WRONG = f"The {HEADER} header does not match the control token fakenova was started with."
 _NOT_LOOPBACK = ("The control API answers only callers on loopback, and {address} is not. "

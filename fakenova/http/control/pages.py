@@ -7,8 +7,9 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, redirect, request
 
+from fakenova.harness.access import COOKIE
 from fakenova.openapi.bindings import Binding, Bindings
 
 bp = Blueprint("dashboard", __name__, url_prefix="/_fakenova")
@@ -35,8 +36,15 @@ def _file(name: str) -> Response:
 
 @bp.get("/")
 def dashboard() -> Response:
-    """The dashboard: servers, volumes, attachments, fault rules, requests and the clock."""
-    return _file("index.html")
+    """The dashboard: servers, volumes, attachments, fault rules, requests and the clock.
+    Opened as ``/_fakenova/?token=TOKEN`` (the guard has checked it), it keeps the token in
+    a cookie the page's own calls carry, and sends the browser to the page without it."""
+    token = request.args.get("token")
+    if token is None:
+        return _file("index.html")
+    response = redirect(request.path, 303)
+    response.set_cookie(COOKIE, token, path="/_fakenova", httponly=True, samesite="Strict")
+    return response
 
 
 @bp.get("/dashboard.js")
@@ -53,7 +61,8 @@ def stylesheet() -> Response:
 
 _TEXT = {"type": "string"}
 BINDINGS = Bindings("control", {
-    "GET /_fakenova/": Binding(200, _TEXT, media_type="text/html"),
+    "GET /_fakenova/": Binding(200, _TEXT, media_type="text/html", params=("token",),
+                               successes=((303, None),)),
     "GET /_fakenova/dashboard.js": Binding(200, _TEXT, media_type="text/javascript"),
     "GET /_fakenova/dashboard.css": Binding(200, _TEXT, media_type="text/css"),
 })
