@@ -3,7 +3,6 @@ share. Seeding and the undo log are the bases ``State`` builds on."""
 
 from __future__ import annotations
 
-import copy
 import functools
 import random
 import threading
@@ -28,7 +27,7 @@ from .model import (
     uuid4_text,
 )
 from .seeding import Seeding
-from .undo import Tables
+from .undo import Tables, copy_rows
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -85,7 +84,7 @@ class State(Seeding):
         restore); transitions still in flight are dropped."""
         with self.lock:
             self.clock.clear()
-            self._replace_tables(copy.deepcopy(saved))
+            self._replace_tables(Tables(*copy_rows(saved)))
 
     def set_clock_mode(self, mode: ClockMode) -> None:
         with self.lock:

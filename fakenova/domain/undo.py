@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
@@ -33,6 +33,14 @@ _TABLE_OF: dict[type, int] = {kind: index for index, kind in enumerate(
 _Key = tuple[int, str]
 # The tables as the log goes through them: by index, whatever they hold.
 _Rows = tuple[dict[str, Any], ...]
+
+
+def copy_rows(tables: Sequence[dict[str, Any]]) -> _Rows:
+    """A deep copy of each record, one at a time (records share no mutable part: the undo
+    log copies and restores them one at a time too). One ``deepcopy`` of whole tables would
+    hold a memo of every object copied until its end (4 KiB a server at 10,000 of each), and
+    the process would keep the pages that peak took."""
+    return tuple({key: copy.deepcopy(record) for key, record in rows.items()} for rows in tables)
 
 
 class UndoLog(ABC):
@@ -98,13 +106,9 @@ class UndoLog(ABC):
                              for key in rows)
 
     def mark_baseline(self) -> None:
-        """What the state is now is what ``restore_baseline`` goes back to: a copy of each
-        record, one at a time, as ``restore_baseline`` copies them back. One ``deepcopy`` of
-        every table would hold a memo of every object copied until its end (4 KiB a server
-        at 10,000 of each), and the process would keep the pages that peak took."""
+        """What the state is now is what ``restore_baseline`` goes back to."""
         with self.lock:
-            self._baseline = tuple({key: copy.deepcopy(record) for key, record in rows.items()}
-                                   for rows in self._tables())
+            self._baseline = copy_rows(self._tables())
             self._touched.clear()
 
     def restore_baseline(self) -> bool:
@@ -146,7 +150,7 @@ class UndoLog(ABC):
     def copy_tables(self) -> Tables:
         """A deep copy of the tables, for ``State.restore_tables`` to go back to."""
         with self.lock:
-            return Tables(*copy.deepcopy(self._tables()))
+            return Tables(*copy_rows(self._tables()))
 
     def _replace_tables(self, tables: Tables) -> None:
         """Put these tables in place of the current ones; a reset restores both sides."""
