@@ -56,7 +56,6 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     fake = cloud or Cloud(fixtures, clock=clock, step=step, scenario=scenario, seed=seed,
                           journal_cap=journal_cap, token_ttl=token_ttl)
     app.extensions["fakenova"] = fake
-    app.extensions["fakenova.services"] = app.services
     pipeline.install(app, fake, app.services)
     app.wsgi_app = injection.DropConnections(app.wsgi_app)  # type: ignore[method-assign]
     error_bodies.register(app)

@@ -179,11 +179,7 @@ def _begin_delete(state: State, backup: Backup, force: bool) -> None:
     state.touch(backup)
     backup.status, backup.updated_at = "deleting", now_iso()
 
-    def deleted() -> None:
-        if state.backups.get(backup.id) is backup:
-            del state.backups[backup.id]
-
-    state.clock.schedule(deleted)
+    state.remove_when_due(backup)
 
 
 @locked

@@ -1,12 +1,13 @@
 """The compute API's instance guards: the checks of Nova's ``check_instance_lock`` and
-``check_instance_state`` decorators, shared by server actions and volume attachments."""
+``check_instance_state`` decorators, shared by server actions and volume attachments, and
+the volume check rebuild and rescue make first."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
-from ..errors import Conflict
-from .model import Context, Server
+from ..errors import Conflict, FakenovaError
+from .model import Context, Server, Volume
 
 
 def invalid_state(server_ref: str, action: str, attr: str, state: str) -> Conflict:
@@ -34,3 +35,14 @@ def check_instance_state(server: Server, action: str, vm_states: Collection[str]
         raise invalid_state(ref, action, "task_state", server.task_state)
     if must_have_launched and not server.launched_at:
         raise Conflict(f"Instance {ref} is in an invalid state for '{action}'")
+
+
+def check_volumes_in_use(volumes: Mapping[str, Volume], server: Server,
+                         error: type[FakenovaError]) -> None:
+    """API._check_volume_status: every volume the server has must be in-use, else ``error``
+    (rebuild answers the InvalidVolume as a 400, rescue as a 409)."""
+    for bdm in server.bdms:
+        volume = volumes.get(bdm.volume_id or "")
+        if volume is not None and volume.status != "in-use":
+            raise error(f"Invalid volume: volume '{volume.id}' status must be 'in-use'. "
+                        f"Currently in '{volume.status}' status")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import BadRequest
-from .guards import check_instance_lock, check_instance_state
+from .guards import check_instance_lock, check_instance_state, check_volumes_in_use
 from .model import Context, Server, now_iso
 from .policy import MEMBER, authorize, declare
 from .server_images import glance_image, root_volume_of
@@ -38,15 +38,6 @@ class RebuildRequest:
     reimage_boot_volume: bool = False  # 2.93
 
 
-def _check_volumes_in_use(state: State, server: Server) -> None:
-    """API._check_volume_status, answered as the rebuild API answers InvalidVolume."""
-    for bdm in server.bdms:
-        volume = state.volumes.get(bdm.volume_id or "")
-        if volume is not None and volume.status != "in-use":
-            raise BadRequest(f"Invalid volume: volume '{volume.id}' status must be 'in-use'. "
-                             f"Currently in '{volume.status}' status")
-
-
 @locked
 def rebuild(state: State, ctx: Context, server_id: str, request: RebuildRequest) -> Server:
     """REBUILD (task_state rebuilding) now; one clock step later the server runs the new
@@ -73,7 +64,7 @@ def rebuild(state: State, ctx: Context, server_id: str, request: RebuildRequest)
                              "with a different image for a volume-backed server.")
     if image.status != "active":
         raise BadRequest(f"Image {image.id} is not active.")
-    _check_volumes_in_use(state, server)
+    check_volumes_in_use(state.volumes, server, BadRequest)
 
     state.touch(server, root_volume)
     if not server.boots_from_volume:

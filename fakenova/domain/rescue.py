@@ -5,7 +5,7 @@ and detach wait until it is unrescued (RESCUE is not among the states they allow
 from __future__ import annotations
 
 from ..errors import BadRequest, Conflict
-from .guards import check_instance_lock, check_instance_state
+from .guards import check_instance_lock, check_instance_state, check_volumes_in_use
 from .model import Context, Server, now_iso
 from .policy import MEMBER, authorize, declare
 from .server_images import boot_image_of, glance_image
@@ -17,15 +17,6 @@ declare({
 })
 
 _RESCUE_VM_STATES = frozenset({"active", "stopped", "error"})
-
-
-def _check_volumes_in_use(state: State, server: Server) -> None:
-    """API._check_volume_status: every volume the server has must be in-use."""
-    for bdm in server.bdms:
-        volume = state.volumes.get(bdm.volume_id or "")
-        if volume is not None and volume.status != "in-use":
-            raise Conflict(f"Invalid volume: volume '{volume.id}' status must be 'in-use'. "
-                           f"Currently in '{volume.status}' status")
 
 
 @locked
@@ -45,7 +36,7 @@ def rescue(state: State, ctx: Context, server_id: str, rescue_image_ref: str | N
             raise BadRequest(f"Requested rescue image '{rescue_image_ref}' is not supported")
     else:
         image = boot_image_of(state, server)
-    _check_volumes_in_use(state, server)
+    check_volumes_in_use(state.volumes, server, Conflict)
     properties = image.properties if image is not None else {}
     stable = "hw_rescue_bus" in properties and "hw_rescue_device" in properties
     if server.boots_from_volume and not (allow_bfv_rescue and stable):

@@ -192,11 +192,7 @@ def begin_delete(state: State, snapshot: Snapshot, force: bool = False,
     snapshot.status = "unmanaging" if unmanage else "deleting"
     snapshot.updated_at = now_iso()
 
-    def deleted() -> None:
-        if state.snapshots.get(snapshot.id) is snapshot:
-            del state.snapshots[snapshot.id]
-
-    state.clock.schedule(deleted)
+    state.remove_when_due(snapshot)
 
 
 @locked

@@ -90,6 +90,16 @@ class State(Seeding):
         with self.lock:
             self.clock.mode = mode
 
+    def remove_when_due(self, record: Volume | Snapshot | Backup) -> None:
+        """Take ``record`` out of its table at the clock's next step, if it is still there
+        then (a reset or a restore may have put a copy in its place)."""
+        def removed() -> None:
+            rows = self.table_of(record)
+            if rows.get(record.id) is record:
+                del rows[record.id]
+
+        self.clock.schedule(removed)
+
     # -- lookups ---------------------------------------------------------------------
 
     def find_project(self, ref: str) -> Project:

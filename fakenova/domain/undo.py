@@ -71,6 +71,11 @@ class UndoLog(ABC):
     def _tables(self) -> _Rows:
         return tuple(getattr(self, name) for name in Tables._fields)
 
+    def table_of(self, obj: Project | User | Server | Volume | Image | Snapshot | Backup
+                 ) -> dict[str, Any]:
+        """The table that holds objects of ``obj``'s kind."""
+        return self._tables()[_TABLE_OF[type(obj)]]
+
     def touch(self, *objects: Project | User | Server | Volume | Image | Snapshot | Backup
               | None) -> None:
         """Note that these objects may change: a reset restores them from the baseline."""

@@ -203,8 +203,4 @@ def force_delete(state: State, ctx: Context, volume_id: str) -> None:
                              "snapshots after volume transfer.")
     volume.status = "deleting"
 
-    def deleted() -> None:
-        if state.volumes.get(volume.id) is volume:
-            del state.volumes[volume.id]
-
-    state.clock.schedule(deleted)
+    state.remove_when_due(volume)

@@ -35,7 +35,7 @@ def routes(app: Flask) -> list[Route]:
     every service loaded."""
     from fakenova.openapi.builder import Route
 
-    app.extensions["fakenova.services"].all()
+    app.services.all()  # type: ignore[attr-defined]
     found = []
     for rule in app.url_map.iter_rules():
         view = app.view_functions[rule.endpoint]
@@ -55,7 +55,7 @@ def routes(app: Flask) -> list[Route]:
 
 def documentation(app: Flask) -> list[Documentation]:
     """How each of the app's services documents its operations."""
-    services: list[Service] = app.extensions["fakenova.services"].all()
+    services: list[Service] = app.services.all()  # type: ignore[attr-defined]
     return [service.documentation for service in services]
 
 

@@ -109,7 +109,7 @@ def _timestamp(moment: datetime) -> str:
 def catalog(project_id: str) -> list[dict[str, Any]]:
     """Every service the app serves that has a catalog entry, at each interface."""
     base = request.host_url.rstrip("/")
-    entries = current_app.extensions["fakenova.services"].catalog()
+    entries = current_app.services.catalog()  # type: ignore[attr-defined]
     return [
         {"id": stable_id("service", entry.type), "type": entry.type, "name": entry.name,
          "endpoints": [{"id": stable_id("endpoint", f"{entry.type}:{interface}"),
