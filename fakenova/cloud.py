@@ -80,10 +80,11 @@ class Cloud:
         """The default accounts and the fixtures, remembered as what a reset returns to."""
         self.state.clear(everything=True)
         seed_default_accounts(self.state)
-        loaded = bool(self._fixtures)
+        records = sum(len(entries) for _, fixture in self._fixtures
+                      for entries in fixture.values())
         self._apply_fixtures()
         self.state.mark_baseline()
-        if loaded:
+        if records >= memory.LARGE_FIXTURE:
             # The files' text, the parsed documents and the schema check's work are freed
             # by now, but glibc's malloc would keep their pages, resident, for as long as
             # the process serves.

@@ -66,7 +66,7 @@ from fakenova import Cloud, create_app
 from fakenova.domain.flavors import FLAVORS
 from fakenova.http.pipeline import MAX_REQUEST_BODY
 
-# -- the demo cloud (fixtures/demo.yaml) ---------------------------------------------------
+# -- the demo cloud (fixtures/demo.json) ---------------------------------------------------
 
 WEB_1 = "2f9a6b1e-0c59-4d7e-9d7b-3a1f5e8c0a01"  # ACTIVE, logs-attached on it
 STOPPED = "2f9a6b1e-0c59-4d7e-9d7b-3a1f5e8c0a02"

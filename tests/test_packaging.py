@@ -53,7 +53,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
                    check=True, timeout=300)
     [wheel] = dist.glob("fakenova-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "fakenova/fixtures/demo.yaml" in names
+    assert "fakenova/fixtures/demo.json" in names
     assert "fakenova/schemas/compute/volume_attachments.create.request.2.1-2.48.json" in names
     environment = base / "venv"
     venv.create(environment, with_pip=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Flavor:
+class Flavor(NamedTuple):
     id: str
     name: str
     ram: int
@@ -14,7 +15,7 @@ class Flavor:
     disk: int
     ephemeral: int = 0
     swap: int = 0
-    extra_specs: dict[str, str] = field(default_factory=dict)
+    extra_specs: Mapping[str, str] = MappingProxyType({})
 
 
 FLAVORS: dict[str, Flavor] = {f.id: f for f in (

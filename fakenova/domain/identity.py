@@ -4,9 +4,8 @@ revocation."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ..errors import NotFound, Unauthorized
 from .model import Context, Project, Token, User, expand_roles
@@ -28,8 +27,7 @@ _INVALID = "Failed to validate token"  # expired, revoked, or its user or projec
 TokenAction = Literal["validate_token", "check_token", "revoke_token"]
 
 
-@dataclass(frozen=True)
-class PasswordAuth:
+class PasswordAuth(NamedTuple):
     """What a password request names; either a name with a domain, or an id, for each."""
 
     password: str

@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import BadRequest, Conflict, Forbidden, NotFound, RequestEntityTooLarge
 from .model import Context, Image, now_iso
@@ -49,8 +48,7 @@ _TRANSITIONS = {"queued": ("saving", "active", "deleted"), "saving": ("active", 
                 "killed": ("deleted",)}
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One operation of a JSON-patch body, as Glance's deserializer leaves it."""
 
     op: str  # add, remove, replace

@@ -4,7 +4,8 @@ by one request."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from ..errors import BadRequest, Forbidden
 from .devices import next_device_name
@@ -19,8 +20,7 @@ INSTANCE_QUOTA = 10  # [quota] instances, devstack's default: servers a project 
 _UID_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
-@dataclass(frozen=True)
-class BlockDeviceRequest:
+class BlockDeviceRequest(NamedTuple):
     """One entry of block_device_mapping_v2 in a server create request."""
 
     boot_index: int | None
@@ -33,14 +33,13 @@ class BlockDeviceRequest:
     tag: str | None = None
 
 
-@dataclass(frozen=True)
-class CreateRequest:
+class CreateRequest(NamedTuple):
     """A create request as the API has read it."""
 
     name: str
     image_ref: str | None
     flavor_ref: str
-    block_devices: list[BlockDeviceRequest] = field(default_factory=list)
+    block_devices: Sequence[BlockDeviceRequest] = ()
     metadata: dict[str, str] | None = None
     description: str | None = None
     min_count: int = 1
@@ -174,7 +173,7 @@ def _build(state: State, ctx: Context, request: CreateRequest, existing: dict[in
 
 
 def _volumes_to_attach(state: State, ctx: Context,
-                       block_devices: list[BlockDeviceRequest]) -> dict[int, Volume]:
+                       block_devices: Sequence[BlockDeviceRequest]) -> dict[int, Volume]:
     """The existing volumes a create request names, checked before anything is made."""
     found: dict[int, Volume] = {}
     for request in block_devices:

@@ -6,14 +6,13 @@ Rule names are upstream's. An admin passes every rule; the table says who else d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import Forbidden
 from .model import Context
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """Who passes a rule besides an admin."""
 
     # a user with this role within the target's project (any project when there is no target)

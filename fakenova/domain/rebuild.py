@@ -4,7 +4,7 @@ before 2.93; from 2.93 its root volume is reimaged."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..errors import BadRequest
 from .guards import check_instance_lock, check_instance_state, check_volumes_in_use
@@ -22,8 +22,7 @@ _REBUILD_VM_STATES = frozenset({"active", "stopped", "error"})
 UNSET: object = object()  # a rebuild field the body did not give
 
 
-@dataclass(frozen=True)
-class RebuildRequest:
+class RebuildRequest(NamedTuple):
     """What a rebuild body asks for, as the API has read it at its microversion; a field
     left at ``UNSET`` was not given (a given None clears: key_name, user_data, certs)."""
 

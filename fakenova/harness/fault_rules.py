@@ -12,7 +12,7 @@ import string
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from fakenova.errors import BadRequest, FakenovaError, NotFound
 from fakenova.harness.globs import glob_match
@@ -50,8 +50,7 @@ class InjectedFault(FakenovaError):
         self.status = status
 
 
-@dataclass(frozen=True)
-class RequestInfo:
+class RequestInfo(NamedTuple):
     """What a rule can match on."""
 
     service: str | None
@@ -62,8 +61,10 @@ class RequestInfo:
     project: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class FaultRule:
+    """One rule: what requests it matches, what it does to them, and its counters."""
+
     id: str
     service: str | None = None
     method: str | None = None

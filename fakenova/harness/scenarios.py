@@ -20,8 +20,10 @@ class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message names the file and what is wrong."""
 
 
-@dataclass
+@dataclass(eq=False)
 class Scenario:
+    """A scenario file: its seed, journal cap, fault rules and snapshots to take."""
+
     seed: int | None = None
     journal_cap: int | None = None
     faults: list[dict[str, Any]] = field(default_factory=list)

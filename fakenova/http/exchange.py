@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True, eq=False)
 class Exchange:
+    """What the pipeline notes of one request, from before its view to the journal."""
+
     cloud: Cloud
     service: Service              # whose path it is (``OUTSIDE`` when no service's)
     request_id: str

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from flask import Flask, Request, Response
 
@@ -52,8 +51,7 @@ def _openstack_fault(error: FakenovaError) -> Response:
     return openstack_fault(error.status, error.message)
 
 
-@dataclass(frozen=True, eq=False)
-class CatalogEntry:
+class CatalogEntry(NamedTuple):
     """One service of Keystone's catalog; ``{project_id}`` in the path is the token's."""
 
     type: str
@@ -61,8 +59,7 @@ class CatalogEntry:
     path: str  # below the host: "compute/v2.1", "volume/v3/{project_id}"
 
 
-@dataclass(frozen=True, eq=False)
-class Service:
+class Service(NamedTuple):
     """One API fakenova serves under ``/{segment}``, and how the shared pipeline treats it.
 
     ``harnessed`` services have fault rules applied to their requests and the journal
@@ -92,7 +89,7 @@ class Service:
     render_error: Callable[[FakenovaError], Response] = _openstack_fault
     render_unrouted: Callable[[int], Response] = _webob_not_found
     render_unexpected: Callable[[Exception], Response] = nova_unexpected
-    documentation: Documentation = field(default_factory=Documentation)
+    documentation: Documentation = Documentation()
 
     def service_path(self, path: str) -> str:
         """The path after the service's version and project prefix: ``/servers/x/...``."""

@@ -12,16 +12,14 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from flask import Flask
 
 from fakenova.http.service import CatalogEntry, Service
 
 
-@dataclass(frozen=True)
-class Listing:
+class Listing(NamedTuple):
     """A service before it is loaded: its path segment, its package (whose ``SERVICE`` it
     serves, or whose ``service(control_token)`` builds it) and its catalog entries."""
 

@@ -10,12 +10,13 @@ hands both to the document as its ``Documentation``. No flask imports.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from fakenova.microversion import APIVersion
 
 Schema = dict[str, Any]
+_NONE: Mapping[Any, Any] = MappingProxyType({})
 
 REF = "#/components/schemas/"
 VERSION_HEADER = "OpenStack-API-Version"
@@ -41,8 +42,7 @@ READ = (400, 401, 403, 404, 406)  # what a read of Nova's or Cinder's may answer
 WRITE = (*READ, 409, 413, 415)  # ... and a write
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
     """How one operation is documented: its success answer, body, query and errors."""
 
     status: int
@@ -59,8 +59,7 @@ class Binding:
     media_type: str = "application/json"  # of the success answer's body
 
 
-@dataclass(frozen=True)
-class VersionHeader:
+class VersionHeader(NamedTuple):
     """The ``OpenStack-API-Version`` every call of a microversioned service sends and every
     answer names; the document describes ``version`` (the newest)."""
 
@@ -93,15 +92,14 @@ FAULT_OR_WEBOB_404 = {**json_content({"anyOf": [ref("fault.404"), ref("webob.err
                       **_WEBOB_TEXT}
 
 
-@dataclass(frozen=True)
-class ErrorBodies:
+class ErrorBodies(NamedTuple):
     """What a service answers an error with: ``by_status`` (media type -> schema) for those
     statuses, else a JSON body of the component ``default`` names (``{status}`` filled in).
     ``components`` are the schemas these bodies name that only this service answers with."""
 
     default: str = "fault.{status}"  # Nova's (and Cinder's) fault of that status
-    by_status: Mapping[int, Schema] = field(default_factory=dict)
-    components: Mapping[str, Schema] = field(default_factory=dict)
+    by_status: Mapping[int, Schema] = _NONE
+    components: Mapping[str, Schema] = _NONE
 
     def content(self, status: int) -> Schema:
         if status in self.by_status:
@@ -114,8 +112,7 @@ OPENSTACK_FAULTS = ErrorBodies(by_status={401: KEYSTONE_ERROR, 404: FAULT_OR_WEB
                                           413: WEBOB_ERROR})
 
 
-@dataclass(frozen=True)
-class Scheme:
+class Scheme(NamedTuple):
     """A security scheme of the document, by its name there."""
 
     name: str
@@ -127,13 +124,12 @@ KEYSTONE_TOKEN = Scheme("keystone", {
     "description": "A Keystone token, from POST /identity/v3/auth/tokens (X-Subject-Token)."})
 
 
-@dataclass(frozen=True)
-class Conventions:
+class Conventions(NamedTuple):
     """What every operation of a service shares in the document."""
 
     version: VersionHeader | None = None
     request_ids: tuple[str, ...] = ()  # answer headers carrying "req-..." ids
-    errors: ErrorBodies = field(default_factory=ErrorBodies)
+    errors: ErrorBodies = ErrorBodies()
     common_errors: tuple[int, ...] = ()  # statuses any operation may answer (a guard's)
     # The ways to authenticate, any one sufficing; None: no credentials at all.
     security: tuple[Scheme | None, ...] = ()
@@ -144,21 +140,19 @@ VERSION_DOCUMENTS = Conventions(errors=ErrorBodies(by_status={
     401: KEYSTONE_ERROR, 404: WEBOB_ERROR, 413: WEBOB_ERROR}))
 
 
-@dataclass(frozen=True)
-class Bindings:
+class Bindings(NamedTuple):
     """The documented operations of one route module, under one tag: ``operations`` by
     ``METHOD path`` (the path without the optional project id segment), ``components`` the
     schemas only they name, ``conventions`` where they are not their service's."""
 
     tag: str
     operations: Mapping[str, Binding]
-    components: Mapping[str, Schema] = field(default_factory=dict)
+    components: Mapping[str, Schema] = _NONE
     conventions: Conventions | None = None
 
 
-@dataclass(frozen=True)
-class Documentation:
+class Documentation(NamedTuple):
     """How a service is documented: its conventions and its route modules' bindings."""
 
-    conventions: Conventions = field(default_factory=Conventions)
+    conventions: Conventions = Conventions()
     bindings: tuple[Bindings, ...] = ()

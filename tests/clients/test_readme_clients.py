@@ -32,7 +32,7 @@ def demo_server() -> Iterator[FakenovaServer]:
 
 @pytest.fixture
 def demo_url(demo_server: FakenovaServer) -> str:
-    """The served demo cloud, as fixtures/demo.yaml defines it."""
+    """The served demo cloud, as fixtures/demo.json defines it."""
     demo_server.app.extensions["fakenova"].reset()
     return demo_server.url
 
