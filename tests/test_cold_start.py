@@ -88,6 +88,42 @@ def test_urls_are_built_from_the_routes_whose_builders_wait_for_first_use() -> N
             "/identity/v3/auth/tokens?extra=x"
 
 
+VERSION_DISCOVERY = """
+import sys
+from fakenova import create_app
+client = create_app(["demo"]).test_client()
+for path in ("/compute", "/compute/", "/compute/v2.1", "/compute/v2.1/", "/compute/v2/",
+             "/compute/elsewhere"):
+    assert client.get(path).status_code in (200, 300), path
+print("fakenova.http.compute.servers" in sys.modules)
+client.get("/compute/v2.1/flavors")
+print("fakenova.http.compute.servers" in sys.modules)
+"""
+
+
+def test_nova_version_discovery_is_answered_before_novas_apis_are_loaded() -> None:
+    """A client's first request to Nova asks for its versions: that loads none of the APIs
+    below v2.1, which the first request below it loads."""
+    run = subprocess.run([sys.executable, "-c", VERSION_DISCOVERY], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("path", ["/compute", "/compute/", "/compute/v2.1", "/compute/v2.1/",
+                                  "/compute/v2", "/compute/v2/", "/compute/elsewhere",
+                                  "/compute/v2.1/nowhere", "/compute/v2/servers"])
+def test_novas_version_documents_answer_alike_before_and_after_its_apis_load(
+        path: str) -> None:
+    cold = create_app().test_client()
+    warm_app = create_app()
+    warm_app.services.all()  # type: ignore[attr-defined]
+    before, after = cold.get(path), warm_app.test_client().get(path)
+    assert before.status_code == after.status_code
+    assert before.get_data() == after.get_data()
+    assert before.headers.get("Content-Type") == after.headers.get("Content-Type")
+
+
 def test_every_query_schema_accepts_an_empty_query() -> None:
     """A request without a query string is not checked: that holds while no query schema
     requires a parameter."""
@@ -106,7 +142,8 @@ def test_every_query_schema_accepts_an_empty_query() -> None:
     assert checked > 10
 
 
-FIRST_PATHS = ["/identity/v3", "/compute/", "/compute/v2.1/servers", "/volume/",
+FIRST_PATHS = ["/identity/v3", "/compute/", "/compute/v2.1/servers", "/compute/v2.1/",
+               "/compute/v2.1/nowhere", "/compute/v2/servers", "/compute/elsewhere", "/volume/",
                "/volume/v3/nowhere/volumes", "/image/", "/image/v2/images", "/_fakenova/state",
                "/_fakenova/openapi.json", "/elsewhere"]
 

@@ -17,7 +17,7 @@ from flask.ctx import RequestContext
 from flask.sessions import NullSession, SessionInterface, SessionMixin
 
 from fakenova.http.routing import CONVERTERS, LazyBuildRule
-from fakenova.http.service_loader import Listing, ServiceLoader, segment_of
+from fakenova.http.service_loader import Listing, ServiceLoader
 
 
 class _NoSessions(SessionInterface):
@@ -40,7 +40,7 @@ class _RoutedInTurn(RequestContext):
     def match_request(self) -> None:
         app: FakenovaFlask = self.app  # type: ignore[assignment]
         with app.routing:
-            app.services.load(segment_of(self.request.path))
+            app.services.load(self.request.path)
             super().match_request()
 
 

@@ -59,6 +59,15 @@ class CatalogEntry(NamedTuple):
     path: str  # below the host: "compute/v2.1", "volume/v3/{project_id}"
 
 
+class Part(NamedTuple):
+    """Routes of a service added on the first request whose path ``below`` matches: the
+    module ``module``, whose ``register(app)`` adds them and whose ``BINDINGS`` document
+    them. A request any other path of the service serves must not depend on them."""
+
+    below: re.Pattern[str]
+    module: str
+
+
 class Service(NamedTuple):
     """One API fakenova serves under ``/{segment}``, and how the shared pipeline treats it.
 
@@ -70,7 +79,7 @@ class Service(NamedTuple):
     reports (the microversion its answer names); ``requested_version`` is what fault rules
     compare ``min_version`` and ``max_version`` with. ``documentation`` is how the OpenAPI
     document describes its operations: its route modules' bindings and the conventions they
-    share."""
+    share; its ``parts`` add theirs."""
 
     name: str  # how fault rules and the journal name it
     segment: str  # the path's first segment: "compute" for /compute/...
@@ -90,6 +99,7 @@ class Service(NamedTuple):
     render_unrouted: Callable[[int], Response] = _webob_not_found
     render_unexpected: Callable[[Exception], Response] = nova_unexpected
     documentation: Documentation = Documentation()
+    parts: tuple[Part, ...] = ()  # routes loaded on the first request below their path
 
     def service_path(self, path: str) -> str:
         """The path after the service's version and project prefix: ``/servers/x/...``."""

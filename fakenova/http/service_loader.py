@@ -3,8 +3,10 @@
 A service is one package under ``fakenova/http``. Importing all of them and adding their
 routes was most of what a cold start cost, and a test reaches two or three services, so an
 app starts knowing only where each service lives and what Keystone's catalog says of it
-(``Listing``); ``ServiceLoader`` loads a service on the first request to its segment, or
-every one when something needs them all (the OpenAPI document, the route table).
+(``Listing``); ``ServiceLoader`` loads a service on the first request to its segment, and a
+service's ``parts`` on the first request below theirs (compute's APIs are not needed for its
+version documents, a client's first request), or every one when something needs them all
+(the OpenAPI document, the route table).
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import NamedTuple, Protocol
 
 from flask import Flask
 
-from fakenova.http.service import CatalogEntry, Service
+from fakenova.http.service import CatalogEntry, Part, Service
+from fakenova.openapi.bindings import Documentation
 
 
 class Listing(NamedTuple):
@@ -46,9 +50,9 @@ class Routes(Protocol):
 
 
 class ServiceLoader:
-    """The services of one app, by segment, each loaded once. Loading adds routes to the
-    map other threads route requests with; the app's ``routing`` lock makes them take
-    turns."""
+    """The services of one app, by segment, each loaded once, and their parts. Loading adds
+    routes to the map other threads route requests with; the app's ``routing`` lock makes
+    them take turns."""
 
     def __init__(self, app: Routes, listings: Sequence[Listing],
                  control_token: str | None) -> None:
@@ -56,13 +60,23 @@ class ServiceLoader:
         self._listings = {listing.segment: listing for listing in listings}
         self._control_token = control_token
         self._loaded: dict[str, Service] = {}
+        self._parts: dict[str, ModuleType] = {}
 
     def loaded(self, segment: str) -> Service | None:
         """The service at ``segment`` if it is loaded (it is, once a request reached it)."""
         return self._loaded.get(segment)
 
-    def load(self, segment: str) -> Service | None:
-        """The service at ``segment``, loaded now if it was not; None if no service is."""
+    def load(self, path: str) -> Service | None:
+        """The service ``path`` is below, loaded now with the parts it needs if they were
+        not; None if no service is."""
+        service = self._service(segment_of(path))
+        if service is not None:
+            for part in service.parts:
+                if part.module not in self._parts and part.below.match(path):
+                    self._load_part(part)
+        return service
+
+    def _service(self, segment: str) -> Service | None:
         found = self._loaded.get(segment)
         if found is not None or segment not in self._listings:
             return found
@@ -73,10 +87,29 @@ class ServiceLoader:
                 self._loaded[segment] = service
         return self._loaded[segment]
 
+    def _load_part(self, part: Part) -> None:
+        with self._app.routing:
+            if part.module not in self._parts:
+                module = importlib.import_module(part.module)
+                self._app.adding_routes(module.register)
+                self._parts[part.module] = module
+
     def all(self) -> list[Service]:
-        """Every service, loaded, in the order they are listed."""
-        return [service for segment in self._listings
-                if (service := self.load(segment)) is not None]
+        """Every service, loaded with all its parts, in the order they are listed."""
+        services = [service for segment in self._listings
+                    if (service := self._service(segment)) is not None]
+        for service in services:
+            for part in service.parts:
+                self._load_part(part)
+        return services
+
+    def documentation(self) -> list[Documentation]:
+        """How each service documents its operations, its parts' bindings included."""
+        return [service.documentation._replace(bindings=(
+                    *service.documentation.bindings,
+                    *(bindings for part in service.parts
+                      for bindings in self._parts[part.module].BINDINGS)))
+                for service in self.all()]
 
     def catalog(self) -> list[CatalogEntry]:
         """Keystone's catalog, loaded or not: every listed service's entries, in order."""

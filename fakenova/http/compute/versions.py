@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, Flask, abort, request
 
 from fakenova.http.compute.pipeline import negotiate_version
 from fakenova.http.error_bodies import json_response
@@ -14,6 +14,10 @@ from fakenova.microversion import MAX_VERSION, MIN_VERSION
 from fakenova.openapi.bindings import VERSION_DOCUMENTS, Binding, Bindings, envelope
 
 bp = Blueprint("compute_versions", __name__, url_prefix="/compute")
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
 
 
 def _versions(base: str) -> dict[str, dict[str, Any]]:

@@ -1,8 +1,9 @@
 """``/_fakenova/openapi.json``: an OpenAPI 3.1 document of fakenova's surface.
 
 The paths are the app's own URL rules, each documented by the bindings its service carries
-(``Service.documentation``); the document is built (``fakenova.openapi.builder``) on the
-first request and kept for the app's life, as its routes no longer change by then.
+(``Service.documentation``) and its parts'; the document is built
+(``fakenova.openapi.builder``) on the first request and kept for the app's life, as its
+routes no longer change by then.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from flask import Blueprint, Flask, Response, current_app
 
 from fakenova.http.error_bodies import fault_key, json_response
 from fakenova.http.routing import ProjectIdConverter
-from fakenova.http.service import Service
 from fakenova.http.volume.pipeline import MAX_VERSION as VOLUME_VERSION
 from fakenova.openapi.bindings import Binding, Bindings, Documentation, object_schema
 
@@ -55,8 +55,8 @@ def routes(app: Flask) -> list[Route]:
 
 def documentation(app: Flask) -> list[Documentation]:
     """How each of the app's services documents its operations."""
-    services: list[Service] = app.services.all()  # type: ignore[attr-defined]
-    return [service.documentation for service in services]
+    found: list[Documentation] = app.services.documentation()  # type: ignore[attr-defined]
+    return found
 
 
 def surface(app: Flask) -> Surface:
