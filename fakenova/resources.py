@@ -6,16 +6,20 @@ editable install they are the project's top-level folders.
 
 from __future__ import annotations
 
-from importlib.resources import files
+from functools import cache
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 
+@cache
 def data_dir(name: str) -> Traversable:
-    packaged = files("fakenova") / name
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / name
+    here = Path(__file__).resolve().parent
+    for folder in (here / name, here.parent / name):  # a wheel's, a checkout's
+        if folder.is_dir():
+            return folder
+    from importlib.resources import files  # fakenova imported from a zip
+
+    return files("fakenova") / name
 
 
 def schemas_dir() -> Traversable:

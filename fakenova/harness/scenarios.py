@@ -3,9 +3,8 @@ snapshots to take once the fixtures are loaded. No flask imports here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from fakenova.errors import BadRequest
 from fakenova.harness.documents import DocumentError, read_document
@@ -20,14 +19,13 @@ class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message names the file and what is wrong."""
 
 
-@dataclass(eq=False)
-class Scenario:
+class Scenario(NamedTuple):
     """A scenario file: its seed, journal cap, fault rules and snapshots to take."""
 
     seed: int | None = None
     journal_cap: int | None = None
-    faults: list[dict[str, Any]] = field(default_factory=list)
-    snapshots: list[str] = field(default_factory=list)
+    faults: tuple[dict[str, Any], ...] = ()
+    snapshots: tuple[str, ...] = ()
 
 
 def resolve(ref: str | Path) -> Path:
@@ -64,4 +62,4 @@ def load(ref: str | Path) -> Scenario:
             raise ScenarioError(f"scenario {path}: {key} must be a whole number")
     if "journal_cap" in data and data["journal_cap"] < 1:
         raise ScenarioError(f"scenario {path}: journal_cap must be at least 1")
-    return Scenario(data.get("seed"), data.get("journal_cap"), faults, snapshots)
+    return Scenario(data.get("seed"), data.get("journal_cap"), tuple(faults), tuple(snapshots))
