@@ -46,11 +46,12 @@ def create_app(fixtures: Sequence[str | Path] = (), clock: ClockMode = "immediat
     Pass ``cloud`` to serve an existing one; it keeps its own settings (the clock, the
     token lifetime, ...).
     """
-    from fakenova.harness.access import check_control_token
     from fakenova.http import error_bodies, injection, pipeline
     from fakenova.http.flask_app import FakenovaFlask
 
     if control_token is not None:  # now, though the control API loads on its first request
+        from fakenova.harness.access import check_control_token
+
         check_control_token(control_token)
     app = FakenovaFlask(SERVICES, control_token)
     fake = cloud or Cloud(fixtures, clock=clock, step=step, scenario=scenario, seed=seed,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fakenova.domain.clock import Clock, ClockMode
 from fakenova.domain.devices import next_device_name
@@ -15,11 +16,17 @@ from fakenova.domain.projects import forget_project
 from fakenova.domain.store import State
 from fakenova.domain.undo import Tables
 from fakenova.errors import BadRequest, NotFound
-from fakenova.harness import fixture_files, memory, scenarios
+from fakenova.harness import fixture_files, scenarios
 from fakenova.harness.fault_rules import FaultRegistry
 from fakenova.harness.journal import DEFAULT_CAP, Journal
-from fakenova.harness.request_log import RequestLog
-from fakenova.validation.loader import Validators, default_validators
+
+if TYPE_CHECKING:
+    from fakenova.harness.request_log import RequestLog
+    from fakenova.validation.loader import Validators
+
+# Records in the fixtures from which giving memory back is worth importing ctypes for
+# (1.5 ms): the demo cloud's two dozen free too little to matter.
+LARGE_FIXTURE = 1000
 
 
 class Cloud:
@@ -38,13 +45,19 @@ class Cloud:
                                     resolve_volume=lambda ref: self.state.find_volume(ref).id,
                                     next_device=self._next_device)
         self.journal = Journal(self.state.lock, self.scenario.journal_cap or journal_cap)
-        self.validators: Validators = default_validators()
         self.sleep: Callable[[float], None] = time.sleep
         self.request_log: RequestLog | None = None  # serve -v: a line per request
         self._snapshots: dict[str, Tables] = {}
         self.reset()
         for name in self.scenario.snapshots:
             self.snapshot(name)
+
+    @cached_property
+    def validators(self) -> Validators:
+        """The attachment API's validators, made with the schema catalog on first use."""
+        from fakenova.validation.loader import default_validators
+
+        return default_validators()
 
     def log_requests(self, log: RequestLog) -> None:
         """Write a line for each request and each state transition to ``log``."""
@@ -84,7 +97,9 @@ class Cloud:
                       for entries in fixture.values())
         self._apply_fixtures()
         self.state.mark_baseline()
-        if records >= memory.LARGE_FIXTURE:
+        if records >= LARGE_FIXTURE:
+            from fakenova.harness import memory
+
             # The files' text, the parsed documents and the schema check's work are freed
             # by now, but glibc's malloc would keep their pages, resident, for as long as
             # the process serves.

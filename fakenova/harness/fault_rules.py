@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
+from fakenova.domain.model import Record
 from fakenova.errors import BadRequest, FakenovaError, NotFound
 from fakenova.harness.globs import glob_match
 from fakenova.harness.presets import expand
 from fakenova.microversion import APIVersion
-from fakenova.validation.catalog import DRAFT4, catalog
+from fakenova.validation import control
 
 # What webob says for each status when a rule gives no message.
 DEFAULT_MESSAGES = {
@@ -61,8 +62,8 @@ class RequestInfo(NamedTuple):
     project: str | None = None
 
 
-@dataclass(eq=False)
-class FaultRule:
+@dataclass(eq=False, repr=False)
+class FaultRule(Record):
     """One rule: what requests it matches, what it does to them, and its counters."""
 
     id: str
@@ -198,7 +199,7 @@ def _check_template(message: str) -> None:
 
 def check_rule(spec: Any) -> dict[str, Any]:
     """A rule as given by a user, checked; BadRequest says what is wrong."""
-    error = catalog().entry("control", "fault_rule").first_error(spec, DRAFT4)
+    error = control.first_error("fault_rule", spec)
     if error is not None:
         where = "/".join(map(str, error.path))
         raise BadRequest(f"Invalid fault rule{f' field {where}' if where else ''}: "

@@ -14,7 +14,7 @@ from fakenova.domain.store import State
 from fakenova.errors import FakenovaError
 from fakenova.harness.documents import DocumentError, read_document
 from fakenova.resources import fixtures_dir, shipped_file
-from fakenova.validation.catalog import DRAFT4, catalog
+from fakenova.validation import control
 
 Fixture = Mapping[str, list[dict[str, Any]]]
 
@@ -79,8 +79,7 @@ def check(data: Any, source: str, against_schema: bool = True) -> Fixture:
     for section, entries in data.items():
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise FixtureError(f"{source}: {section} must be a list of mappings")
-    error = catalog().entry("control", "fixture").first_error(data, DRAFT4) \
-        if against_schema else None
+    error = control.first_error("fixture", data) if against_schema else None
     if error is not None:
         where = " ".join(str(part) for part in error.path)
         raise FixtureError(f"{source}: {where}: {error.message}")

@@ -14,10 +14,6 @@ import sys
 from collections.abc import Callable
 from functools import cache
 
-# Records in the fixtures from which trimming is worth importing ctypes (1.5 ms): the demo
-# cloud's two dozen free too little to matter.
-LARGE_FIXTURE = 1000
-
 
 @cache
 def _malloc_trim() -> Callable[[int], int] | None:

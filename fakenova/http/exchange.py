@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import g
 
+from fakenova.domain.model import Record
+
 if TYPE_CHECKING:
     from fakenova.cloud import Cloud
     from fakenova.domain.model import Context
@@ -17,8 +19,8 @@ if TYPE_CHECKING:
     from fakenova.microversion import APIVersion
 
 
-@dataclass(slots=True, eq=False)
-class Exchange:
+@dataclass(slots=True, eq=False, repr=False)
+class Exchange(Record):
     """What the pipeline notes of one request, from before its view to the journal."""
 
     cloud: Cloud

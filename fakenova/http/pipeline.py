@@ -8,6 +8,7 @@ so an oversized body gets 413 and a missing token 401 even on an unknown path.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from flask import Flask, Request, Response, request
 
@@ -15,12 +16,14 @@ from fakenova.cloud import Cloud
 from fakenova.domain.identity import validate_token
 from fakenova.domain.model import new_id
 from fakenova.errors import Unauthorized
-from fakenova.harness.request_log import Served
 from fakenova.http import injection
 from fakenova.http.error_bodies import keystonemiddleware_401, webob_error
 from fakenova.http.exchange import Exchange, exchange, start
 from fakenova.http.service import OUTSIDE, Service
 from fakenova.http.service_loader import ServiceLoader, segment_of
+
+if TYPE_CHECKING:
+    from fakenova.harness.request_log import Served
 
 MAX_REQUEST_BODY = 114688
 
@@ -97,6 +100,8 @@ def after_request(response: Response) -> Response:
 
 
 def _served(ex: Exchange, req: Request, response: Response) -> Served:
+    from fakenova.harness.request_log import Served  # imported by serve -v only
+
     project_id = ex.context.project_id if ex.context else injection.token_project(ex, req)
     project = ex.cloud.state.projects.get(project_id or "")
     return Served(req.method, req.full_path.rstrip("?"),
