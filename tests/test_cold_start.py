@@ -96,6 +96,7 @@ for path in ("/compute", "/compute/", "/compute/v2.1", "/compute/v2.1/", "/compu
              "/compute/elsewhere"):
     assert client.get(path).status_code in (200, 300), path
 print("fakenova.http.compute.servers" in sys.modules)
+print("fakenova.validation.catalog" in sys.modules)
 client.get("/compute/v2.1/flavors")
 print("fakenova.http.compute.servers" in sys.modules)
 """
@@ -103,11 +104,22 @@ print("fakenova.http.compute.servers" in sys.modules)
 
 def test_nova_version_discovery_is_answered_before_novas_apis_are_loaded() -> None:
     """A client's first request to Nova asks for its versions: that loads none of the APIs
-    below v2.1, which the first request below it loads."""
+    below v2.1, which the first request below it loads, nor the schema catalog."""
     run = subprocess.run([sys.executable, "-c", VERSION_DISCOVERY], capture_output=True,
                          text=True, timeout=60)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["False", "True"]
+    assert run.stdout.split() == ["False", "False", "True"]
+
+
+def test_a_record_shows_itself_as_a_dataclass_does() -> None:
+    """Records share one ``repr`` (``Record``) rather than each generating its own."""
+    from fakenova.domain.model import Project, VolumeAttachment
+
+    assert repr(Project("p1", "team")) == "Project(id='p1', name='team', domain_id='default')"
+    shown = repr(VolumeAttachment("a1", "v1", "s1", device="/dev/vdb"))
+    assert shown == ("VolumeAttachment(id='a1', volume_id='v1', server_id='s1', "
+                     "status='reserved', device='/dev/vdb', host_name=None, attached_at=None, "
+                     "mode='rw', nova_managed=True)")
 
 
 @pytest.mark.parametrize("path", ["/compute", "/compute/", "/compute/v2.1", "/compute/v2.1/",
